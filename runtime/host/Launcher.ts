@@ -1,0 +1,88 @@
+/**
+ * Starts the Luau VM and hands the engine (runtime/engine/Boot.luau) what it needs from the host: file reads,
+ * directory scans, chunk compilation, stdout and a real clock for benchmarks. Only strings, numbers and booleans
+ * cross the boundary, because luau-web converts tables lossily.
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
+
+export const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "engine");
+
+const MOUNTED_EXTENSIONS = [".lua", ".luau", ".json", ".txt"];
+
+/** Lists the files Rojo would mount under `root`, one per line, relative, folders ending in "/". */
+export function scanTree(root: string): string | undefined {
+	try {
+		if (!statSync(root).isDirectory()) return undefined;
+	} catch {
+		return undefined;
+	}
+	const lines: string[] = [];
+	const walk = (dir: string, rel: string) => {
+		for (const entry of readdirSync(dir, { withFileTypes: true })) {
+			if (entry.name.startsWith(".")) continue;
+			const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
+			let isDir = entry.isDirectory();
+			if (entry.isSymbolicLink()) {
+				try {
+					isDir = statSync(join(dir, entry.name)).isDirectory();
+				} catch {
+					continue;
+				}
+			}
+			if (isDir) {
+				lines.push(`${childRel}/`);
+				walk(join(dir, entry.name), childRel);
+			} else if (MOUNTED_EXTENSIONS.some((ext) => entry.name.endsWith(ext)) && !entry.name.endsWith(".d.ts")) {
+				lines.push(childRel);
+			}
+		}
+	};
+	walk(root, "");
+	return lines.join("\n");
+}
+
+export interface EngineOptions {
+	command: "test" | "run";
+	project: string;
+	filter?: string;
+	verbose?: boolean;
+	showErrors?: boolean;
+	timing?: boolean;
+	listSpecs?: boolean;
+	specRoots?: string[];
+	script?: string;
+	timeLimit?: number;
+	seed?: number;
+}
+
+/** Runs the engine once and resolves with the process exit code it returns. */
+export async function runEngine(options: EngineOptions, write: (text: string) => void = defaultWrite): Promise<number> {
+	const { LuauState } = await loadLuauWeb();
+	let state: LuauStateLike | undefined;
+	const host = {
+		readFile(path: string): string | undefined {
+			try {
+				return readFileSync(path, "utf8");
+			} catch {
+				return undefined;
+			}
+		},
+		scan: (path: string) => scanTree(path),
+		compile: (source: string, chunkname: string) => state!.loadstring(source, chunkname, false),
+		write,
+		wallClock: () => performance.now(),
+	};
+	state = await LuauState.createAsync({});
+	const bootSource = readFileSync(join(ENGINE_DIR, "Boot.luau"), "utf8");
+	const boot = state.loadstring(bootSource, "=engine/Boot", true) as (...args: unknown[]) => Promise<unknown[]>;
+	const result = await boot(host, ENGINE_DIR, JSON.stringify(options));
+	const code = Array.isArray(result) ? result[0] : result;
+	return typeof code === "number" ? code : 1;
+}
+
+function defaultWrite(text: string): void {
+	process.stdout.write(`${text}\n`);
+}

@@ -1,0 +1,72 @@
+/**
+ * Command line of the offline Roblox runtime.
+ *
+ *   runtime test [--filter <text>] [--verbose] [--errors] [--no-build] [--project <file>]
+ *   runtime run <Instance/Path> [--project <file>] [--no-build]
+ *
+ * `test` compiles the test build with rbxtsc, then runs every *.spec module with TestEZ.
+ */
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import { runEngine, type EngineOptions } from "./Launcher.js";
+
+function parse(argv: string[]) {
+	const flags: Record<string, string | boolean> = {};
+	const positional: string[] = [];
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i];
+		if (arg.startsWith("--")) {
+			const key = arg.slice(2);
+			const next = argv[i + 1];
+			if (["filter", "project", "time-limit", "seed", "tsconfig"].includes(key) && next !== undefined) {
+				flags[key] = next;
+				i++;
+			} else {
+				flags[key] = true;
+			}
+		} else {
+			positional.push(arg);
+		}
+	}
+	return { flags, positional };
+}
+
+function build(tsconfig: string, project: string): void {
+	const result = spawnSync("npx", ["rbxtsc", "-p", tsconfig, "--rojo", project, "--type", "game"], {
+		stdio: "inherit",
+	});
+	if (result.status !== 0) {
+		process.stdout.write("\nrbxtsc failed\n0 passed, 1 failed, 0 skipped\n");
+		process.exit(1);
+	}
+}
+
+async function main() {
+	const [command, ...rest] = process.argv.slice(2);
+	const { flags, positional } = parse(rest);
+	const project = resolve(String(flags.project ?? "test.project.json"));
+	if (!flags["no-build"]) build(String(flags.tsconfig ?? "tsconfig.test.json"), project);
+	const options: EngineOptions = {
+		command: command === "run" ? "run" : "test",
+		project,
+		verbose: flags.verbose === true,
+		showErrors: flags.errors === true,
+		timing: flags.timing === true,
+		listSpecs: flags.list === true,
+	};
+	if (typeof flags.filter === "string") options.filter = flags.filter;
+	if (typeof flags["time-limit"] === "string") options.timeLimit = Number(flags["time-limit"]);
+	if (typeof flags.seed === "string") options.seed = Number(flags.seed);
+	if (command === "run") {
+		if (!positional[0]) throw new Error("runtime run: missing the module path to run, e.g. ServerScriptService/Demo");
+		options.script = positional[0];
+	} else if (command !== "test") {
+		throw new Error(`runtime: unknown command "${command}" (expected "test" or "run")`);
+	}
+	process.exitCode = await runEngine(options);
+}
+
+main().catch((err) => {
+	process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+	process.exitCode = 1;
+});
