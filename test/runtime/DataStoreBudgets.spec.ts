@@ -1,0 +1,266 @@
+import Runtime from "../Runtime";
+
+const GET = Enum.DataStoreRequestType.GetAsync;
+const SET = Enum.DataStoreRequestType.SetIncrementAsync;
+const UPDATE = Enum.DataStoreRequestType.UpdateAsync;
+const SORTED = Enum.DataStoreRequestType.GetSortedAsync;
+const SORTED_SET = Enum.DataStoreRequestType.SetIncrementSortedAsync;
+const ON_UPDATE = Enum.DataStoreRequestType.OnUpdate;
+
+function fresh() {
+	const server = Runtime.startServer();
+	const dss = server.game.GetService("DataStoreService");
+	return { server, dss, store: dss.GetDataStore("Budgets") };
+}
+
+export = () => {
+	// Every spec file shares one world; put the DataStore back to its defaults before each case.
+	beforeEach(() => Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 } }));
+
+	describe("budgets (seed 003 starts and maxima, seed 002 rates by default)", () => {
+		it("starts every budget at its documented value", () => {
+			const { server } = fresh();
+			expect(server.budget(GET)).to.equal(100);
+			expect(server.budget(SET)).to.equal(100);
+			expect(server.budget(UPDATE)).to.equal(100);
+			expect(server.budget(SORTED)).to.equal(10);
+			expect(server.budget(SORTED_SET)).to.equal(100);
+			expect(server.budget(ON_UPDATE)).to.equal(30);
+		});
+
+		it("refills smoothly at 60 per minute with no players and caps at 3 minutes of rate", () => {
+			const { server } = fresh();
+			Runtime.wait(30);
+			expect(server.budget(GET)).to.equal(130);
+			Runtime.wait(30);
+			expect(server.budget(GET)).to.equal(160);
+			Runtime.wait(600);
+			expect(server.budget(GET)).to.equal(3 * 60);
+			expect(server.budget(SORTED)).to.equal(3 * 5);
+			// SetIncrementSortedAsync starts at 100, above its 0-player maximum of 90: it keeps 100 until spent.
+			expect(server.budget(SORTED_SET)).to.equal(100);
+			expect(server.budget(ON_UPDATE)).to.equal(1 * 30);
+		});
+
+		it("adds 10 per player per minute (the guide's figure) and cuts the backlog when a player leaves", () => {
+			const { server } = fresh();
+			const players = [server.addPlayer(1), server.addPlayer(2), server.addPlayer(3)];
+			Runtime.wait(600);
+			expect(server.budget(GET)).to.equal(3 * (60 + 3 * 10));
+			expect(server.budget(SORTED)).to.equal(3 * (5 + 3 * 2));
+			server.removePlayer(players[0]);
+			expect(server.budget(GET)).to.equal(3 * (60 + 2 * 10));
+		});
+
+		it("uses 40 per player in the measured model of seed 003", () => {
+			Runtime.configureDataStore({ model: "measured" });
+			const { server } = fresh();
+			server.addPlayer(1);
+			server.addPlayer(2);
+			Runtime.wait(600);
+			expect(server.budget(GET)).to.equal(3 * (60 + 2 * 40));
+			expect(server.budget(SET)).to.equal(3 * (60 + 2 * 40));
+		});
+
+		it("reports UpdateAsync as the lower of the Get and Set budgets", () => {
+			const { server, store } = fresh();
+			server.call(() => {
+				for (let i = 0; i < 10; i++) store.GetAsync(`k${i}`);
+			});
+			expect(server.budget(GET)).to.be.near(90, 2);
+			expect(server.budget(UPDATE)).to.equal(server.budget(GET));
+		});
+
+		it("charges UpdateAsync both budgets every time by default, and the read only on first touch when measured", () => {
+			const run = () => {
+				const { server, store } = fresh();
+				const paid: number[] = [];
+				server.call(() => {
+					for (let i = 0; i < 5; i++) task.spawn(() => store.UpdateAsync(`u${i}`, () => $tuple(1)));
+				});
+				paid.push(100 - server.budget(GET));
+				Runtime.wait(10);
+				const before = server.budget(GET);
+				server.call(() => {
+					for (let i = 0; i < 5; i++) task.spawn(() => store.UpdateAsync(`u${i}`, () => $tuple(2)));
+				});
+				paid.push(before - server.budget(GET));
+				return paid;
+			};
+			const official = run();
+			expect(official[0]).to.equal(5);
+			expect(official[1]).to.equal(5);
+			Runtime.configureDataStore({ model: "measured" });
+			const measured = run();
+			expect(measured[0]).to.equal(5);
+			expect(measured[1]).to.equal(0);
+		});
+
+		it("bumps budgets to 2.5 times the base rate when the server closes", () => {
+			const { server, dss, store } = fresh();
+			let budgetInClose = -1;
+			server.call(() => {
+				game.BindToClose(() => {});
+				for (let i = 0; i < 100; i++) task.spawn(() => store.SetAsync(`key${i}`, i));
+			});
+			Runtime.wait(1);
+			expect(server.budget(SET) < 10).to.equal(true);
+			server.call(() => {
+				server.game.BindToClose(() => {
+					budgetInClose = dss.GetRequestBudgetForRequestType(SET);
+				});
+			});
+			server.shutdown();
+			expect(budgetInClose).to.equal(150);
+		});
+	});
+
+	describe("throttle queues and the write cooldown", () => {
+		it("queues 30 throttled requests and drops the next with 302", () => {
+			const { server, store } = fresh();
+			let succeeded = 0;
+			const failures: string[] = [];
+			server.call(() => {
+				for (let i = 0; i < 131; i++) {
+					task.spawn(() => {
+						const [ok, err] = pcall(() => store.SetAsync(`key${i}`, i));
+						if (ok) succeeded++;
+						else failures.push(tostring(err));
+					});
+				}
+			});
+			expect(failures.size()).to.equal(1);
+			expect(failures[0].find("302: SetAsync request dropped. Request was throttled, but throttled request queue was full.", 1, true)[0]).to.be.ok();
+			Runtime.waitUntil(() => succeeded === 130, 120, "queued requests drain");
+			const warnings = server.logs("warn").filter((w) => w.text.find("DataStore request was added to queue", 1, true)[0] !== undefined);
+			expect(warnings.size()).to.equal(30);
+		});
+
+		it("uses 301 for GetAsync and 304 for UpdateAsync", () => {
+			const { server, store } = fresh();
+			const errors: string[] = [];
+			server.call(() => {
+				for (let i = 0; i < 131; i++) {
+					task.spawn(() => {
+						const [ok, err] = pcall(() => store.GetAsync(`g${i}`));
+						if (!ok) errors.push(tostring(err));
+					});
+				}
+			});
+			expect(errors.size()).to.equal(1);
+			expect(errors[0].sub(1, 4)).to.equal("301:");
+			Runtime.wait(300);
+			const { server: s2, store: store2 } = fresh();
+			const errors2: string[] = [];
+			s2.call(() => {
+				for (let i = 0; i < 131; i++) {
+					task.spawn(() => {
+						const [ok, err] = pcall(() => store2.UpdateAsync(`u${i}`, () => $tuple(i)));
+						if (!ok) errors2.push(tostring(err));
+					});
+				}
+			});
+			expect(errors2.size()).to.equal(1);
+			expect(errors2[0].sub(1, 4)).to.equal("304:");
+		});
+
+		it("spaces writes to one key at least 6 s apart", () => {
+			Runtime.configureDataStore({ latency: 0.1 });
+			const { server, store } = fresh();
+			const times: number[] = [];
+			server.call(() => {
+				for (let i = 0; i < 3; i++) {
+					task.spawn(() => {
+						store.SetAsync("same", i);
+						times.push(Runtime.now());
+					});
+				}
+			});
+			Runtime.waitUntil(() => times.size() === 3, 60);
+			expect(times[1] - times[0]).to.be.near(6, 1 / 60);
+			expect(times[2] - times[1]).to.be.near(6, 1 / 60);
+			// Other keys are not held up by the cooldown of this one.
+			const start = Runtime.now();
+			server.call(() => store.SetAsync("other", 1));
+			expect(Runtime.now() - start < 1).to.equal(true);
+		});
+
+		it("makes a queued request wait for budget to refill", () => {
+			const { server, store } = fresh();
+			server.call(() => {
+				for (let i = 0; i < 100; i++) task.spawn(() => store.GetAsync(`a${i}`));
+			});
+			const start = Runtime.now();
+			server.call(() => store.GetAsync("one more"));
+			// At 60 per minute the budget refills one request per second.
+			expect(Runtime.now() - start).to.be.near(1, 0.3);
+		});
+	});
+
+	describe("read cache", () => {
+		it("serves GetAsync from the cache for 4 s without yielding or budget, then fetches again", () => {
+			const { server, store } = fresh();
+			const other = Runtime.startServer();
+			const otherStore = other.game.GetService("DataStoreService").GetDataStore("Budgets");
+			const writer = fresh();
+			other.call(() => otherStore.SetAsync("c", 1));
+			server.call(() => store.GetAsync("c"));
+			const budget = server.budget(GET);
+			writer.server.call(() => writer.store.SetAsync("c", 2));
+			const t0 = Runtime.now();
+			const [cached] = server.call(() => store.GetAsync("c"));
+			expect(Runtime.now()).to.equal(t0);
+			expect(cached).to.equal(1);
+			expect(server.budget(GET)).to.equal(budget);
+			Runtime.wait(4);
+			const [fresh2] = server.call(() => store.GetAsync("c"));
+			expect(fresh2).to.equal(2);
+		});
+
+		it("bypasses the cache when UseCache is false", () => {
+			const { server, store } = fresh();
+			const other = Runtime.startServer();
+			const otherStore = other.game.GetService("DataStoreService").GetDataStore("Budgets");
+			const writer = fresh();
+			other.call(() => otherStore.SetAsync("c", 1));
+			server.call(() => store.GetAsync("c"));
+			writer.server.call(() => writer.store.SetAsync("c", 2));
+			const options = new Instance("DataStoreGetOptions");
+			options.UseCache = false;
+			const [value] = server.call(() => store.GetAsync("c", options));
+			expect(value).to.equal(2);
+		});
+
+		it("caches for 5 s and ignores SetAsync in the measured model", () => {
+			Runtime.configureDataStore({ model: "measured" });
+			const { server, store } = fresh();
+			const other = Runtime.startServer();
+			const otherStore = other.game.GetService("DataStoreService").GetDataStore("Budgets");
+			const writer = fresh();
+			other.call(() => otherStore.SetAsync("m", 1));
+			server.call(() => store.GetAsync("m"));
+			writer.server.call(() => writer.store.SetAsync("m", 2));
+			Runtime.wait(4.5);
+			expect(server.call(() => store.GetAsync("m"))[0]).to.equal(1);
+			Runtime.wait(1);
+			expect(server.call(() => store.GetAsync("m"))[0]).to.equal(2);
+			// SetAsync does not fill the cache here: the next GetAsync goes to the backend.
+			server.call(() => store.SetAsync("n", 5));
+			const budget = server.budget(GET);
+			server.call(() => store.GetAsync("n"));
+			expect(server.budget(GET) < budget).to.equal(true);
+		});
+
+		it("keeps caches per server: a write on A is not seen by B's cached read", () => {
+			const a = fresh();
+			const b = fresh();
+			const c = fresh();
+			c.server.call(() => c.store.SetAsync("x", 1));
+			b.server.call(() => b.store.GetAsync("x"));
+			a.server.call(() => a.store.SetAsync("x", 2));
+			expect(b.server.call(() => b.store.GetAsync("x"))[0]).to.equal(1);
+			// A's own write filled A's cache.
+			expect(a.server.call(() => a.store.GetAsync("x"))[0]).to.equal(2);
+		});
+	});
+};
