@@ -29,9 +29,15 @@ export interface SimServer {
 	readonly dead: boolean;
 	/** Requires a module in this server (its own module cache and globals), by instance or "Service/Child/..." path. */
 	require<T = unknown>(target: Instance | string): T;
-	/** Runs `fn` in a new thread owned by this server: it dies if the server crashes. */
+	/**
+	 * Runs `fn` in a new thread owned by this server: it dies if the server crashes. `fn` sees this server's globals
+	 * (`game`, `print`, `task`, ...), and so do the closures it creates.
+	 */
 	spawn<A extends unknown[]>(fn: (...args: A) => void, ...args: A): thread;
-	/** Runs `fn` in a thread owned by this server and waits for its result; errors if it throws or the server crashes. */
+	/**
+	 * Runs `fn` in a thread owned by this server, with this server's globals, and waits for its result; errors if it
+	 * throws or the server crashes.
+	 */
 	call<R>(fn: () => R): R;
 	addPlayer(userId: number, name?: string): Player;
 	removePlayer(player: Player): void;
