@@ -71,7 +71,14 @@ export interface DataStoreStats {
 export interface StoreInspector {
 	get: (name: string, scope: string | undefined, key: string) => LuaTuple<[unknown, StoredInfo | undefined]>;
 	raw: (name: string, scope: string | undefined, key: string) => string | undefined;
-	set: (name: string, scope: string | undefined, key: string, value: unknown, userIds?: number[], metadata?: object) => string;
+	set: (
+		name: string,
+		scope: string | undefined,
+		key: string,
+		value: unknown,
+		userIds?: number[],
+		metadata?: object,
+	) => string;
 	versions: (name: string, scope: string | undefined, key: string) => StoredInfo[];
 	keys: (name: string, scope?: string) => string[];
 	stats: () => DataStoreStats;

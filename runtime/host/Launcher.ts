@@ -61,7 +61,8 @@ export interface EngineOptions {
 /** Runs the engine once and resolves with the process exit code it returns. */
 export async function runEngine(options: EngineOptions, write: (text: string) => void = defaultWrite): Promise<number> {
 	const { LuauState } = await loadLuauWeb();
-	let state: LuauStateLike | undefined;
+	// The host's compile function needs the state that is created with it.
+	const holder: { state?: LuauStateLike } = {};
 	const host = {
 		readFile(path: string): string | undefined {
 			try {
@@ -71,11 +72,12 @@ export async function runEngine(options: EngineOptions, write: (text: string) =>
 			}
 		},
 		scan: (path: string) => scanTree(path),
-		compile: (source: string, chunkname: string) => state!.loadstring(source, chunkname, false),
+		compile: (source: string, chunkname: string) => holder.state!.loadstring(source, chunkname, false),
 		write,
 		wallClock: () => performance.now(),
 	};
-	state = await LuauState.createAsync({});
+	const state = await LuauState.createAsync({});
+	holder.state = state;
 	const bootSource = readFileSync(join(ENGINE_DIR, "Boot.luau"), "utf8");
 	const boot = state.loadstring(bootSource, "=engine/Boot", true) as (...args: unknown[]) => Promise<unknown[]>;
 	const result = await boot(host, ENGINE_DIR, JSON.stringify(options));

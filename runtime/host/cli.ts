@@ -58,7 +58,8 @@ async function main() {
 	if (typeof flags["time-limit"] === "string") options.timeLimit = Number(flags["time-limit"]);
 	if (typeof flags.seed === "string") options.seed = Number(flags.seed);
 	if (command === "run") {
-		if (!positional[0]) throw new Error("runtime run: missing the module path to run, e.g. ServerScriptService/Demo");
+		if (!positional[0])
+			throw new Error("runtime run: missing the module path to run, e.g. ServerScriptService/Demo");
 		options.script = positional[0];
 	} else if (command !== "test") {
 		throw new Error(`runtime: unknown command "${command}" (expected "test" or "run")`);

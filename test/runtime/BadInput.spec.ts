@@ -19,9 +19,21 @@ export = () => {
 	it("names a missing module and the folder it was looked for in", () => {
 		const server = Runtime.startServer();
 		const message = messageOf(() => server.require("ReplicatedStorage/rbxts_include/NoSuchModule"));
-		expect(contains(message, 'NoSuchModule is not a valid member of Folder "ReplicatedStorage.rbxts_include"')).to.equal(true);
-		expect(contains(messageOf(() => require(undefined as unknown as ModuleScript)), "Attempted to call require with invalid argument(s).")).to.equal(true);
-		expect(contains(messageOf(() => require(new Instance("Folder") as unknown as ModuleScript)), "non-ModuleScript")).to.equal(true);
+		expect(
+			contains(message, 'NoSuchModule is not a valid member of Folder "ReplicatedStorage.rbxts_include"'),
+		).to.equal(true);
+		expect(
+			contains(
+				messageOf(() => require(undefined as unknown as ModuleScript)),
+				"Attempted to call require with invalid argument(s).",
+			),
+		).to.equal(true);
+		expect(
+			contains(
+				messageOf(() => require(new Instance("Folder") as unknown as ModuleScript)),
+				"non-ModuleScript",
+			),
+		).to.equal(true);
 	});
 
 	it("names a module with a syntax error, with the line", () => {
@@ -39,9 +51,16 @@ export = () => {
 		(module as unknown as { Source: string }).Source = "error('kaboom')";
 		module.Parent = game.GetService("ServerStorage");
 		const first = messageOf(() => require(module));
-		expect(contains(first, "Requested module experienced an error while loading: ServerStorage.Throws")).to.equal(true);
+		expect(contains(first, "Requested module experienced an error while loading: ServerStorage.Throws")).to.equal(
+			true,
+		);
 		expect(contains(first, "kaboom")).to.equal(true);
-		expect(contains(messageOf(() => require(module)), "Requested module experienced an error while loading")).to.equal(true);
+		expect(
+			contains(
+				messageOf(() => require(module)),
+				"Requested module experienced an error while loading",
+			),
+		).to.equal(true);
 	});
 
 	it("names a module required recursively", () => {
@@ -53,7 +72,12 @@ export = () => {
 		(b as unknown as { Source: string }).Source = "return require(script.Parent.CycleA)";
 		a.Parent = game.GetService("ServerStorage");
 		b.Parent = game.GetService("ServerStorage");
-		expect(contains(messageOf(() => require(a)), "Requested module was required recursively: ServerStorage.CycleA")).to.equal(true);
+		expect(
+			contains(
+				messageOf(() => require(a)),
+				"Requested module was required recursively: ServerStorage.CycleA",
+			),
+		).to.equal(true);
 	});
 
 	it("refuses a module that does not return exactly one value", () => {
@@ -61,7 +85,12 @@ export = () => {
 		module.Name = "Nothing";
 		(module as unknown as { Source: string }).Source = "local x = 1";
 		module.Parent = game.GetService("ServerStorage");
-		expect(contains(messageOf(() => require(module)), "Module code did not return exactly one value: ServerStorage.Nothing")).to.equal(true);
+		expect(
+			contains(
+				messageOf(() => require(module)),
+				"Module code did not return exactly one value: ServerStorage.Nothing",
+			),
+		).to.equal(true);
 	});
 
 	it("names the key when an UpdateAsync transform yields", () => {
@@ -72,13 +101,20 @@ export = () => {
 				return $tuple(1);
 			}),
 		);
-		expect(contains(message, 'UpdateAsync: the transform function for key "slow" yielded; transform functions must not yield')).to.equal(true);
+		expect(
+			contains(
+				message,
+				'UpdateAsync: the transform function for key "slow" yielded; transform functions must not yield',
+			),
+		).to.equal(true);
 		expect(Runtime.store().get("Bad", undefined, "slow")[0]).to.equal(undefined);
 	});
 
 	it("names the path and type of an unserializable SetAsync value", () => {
 		const store = game.GetService("DataStoreService").GetDataStore("Bad");
 		const message = messageOf(() => store.SetAsync("player", { Inventory: { Sword: { OnUse: () => 1 } } }));
-		expect(message).to.equal("104: Cannot store function in DataStore. (value.Inventory.Sword.OnUse is a function)");
+		expect(message).to.equal(
+			"104: Cannot store function in DataStore. (value.Inventory.Sword.OnUse is a function)",
+		);
 	});
 };

@@ -130,9 +130,17 @@ export = () => {
 				}
 			});
 			expect(failures.size()).to.equal(1);
-			expect(failures[0].find("302: SetAsync request dropped. Request was throttled, but throttled request queue was full.", 1, true)[0]).to.be.ok();
+			expect(
+				failures[0].find(
+					"302: SetAsync request dropped. Request was throttled, but throttled request queue was full.",
+					1,
+					true,
+				)[0],
+			).to.be.ok();
 			Runtime.waitUntil(() => succeeded === 130, 120, "queued requests drain");
-			const warnings = server.logs("warn").filter((w) => w.text.find("DataStore request was added to queue", 1, true)[0] !== undefined);
+			const warnings = server
+				.logs("warn")
+				.filter((w) => w.text.find("DataStore request was added to queue", 1, true)[0] !== undefined);
 			expect(warnings.size()).to.equal(30);
 		});
 

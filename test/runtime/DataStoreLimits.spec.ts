@@ -43,14 +43,30 @@ export = () => {
 		it("limits key names to 50 characters and refuses empty ones", () => {
 			const { server, store } = fresh();
 			server.call(() => store.SetAsync(string.rep("k", 50), 1));
-			expect(errorOf(server, () => store.SetAsync(string.rep("k", 51), 1)).find("102: Key name exceeds the 50 character limit.", 1, true)[0]).to.equal(1);
-			expect(errorOf(server, () => store.GetAsync("")).find("101: Key name can't be empty.", 1, true)[0]).to.equal(1);
+			expect(
+				errorOf(server, () => store.SetAsync(string.rep("k", 51), 1)).find(
+					"102: Key name exceeds the 50 character limit.",
+					1,
+					true,
+				)[0],
+			).to.equal(1);
+			expect(
+				errorOf(server, () => store.GetAsync("")).find("101: Key name can't be empty.", 1, true)[0],
+			).to.equal(1);
 		});
 
 		it("limits data store names and scopes to 50 characters", () => {
 			const { server, dss } = fresh();
-			expect(errorOf(server, () => dss.GetDataStore(string.rep("n", 51))).find("exceeds the 50 character limit", 1, true)[0]).to.be.ok();
-			expect(errorOf(server, () => dss.GetDataStore("ok", string.rep("s", 51))).find("scope", 1, true)[0]).to.be.ok();
+			expect(
+				errorOf(server, () => dss.GetDataStore(string.rep("n", 51))).find(
+					"exceeds the 50 character limit",
+					1,
+					true,
+				)[0],
+			).to.be.ok();
+			expect(
+				errorOf(server, () => dss.GetDataStore("ok", string.rep("s", 51))).find("scope", 1, true)[0],
+			).to.be.ok();
 			expect(dss.GetDataStore(string.rep("n", 50), string.rep("s", 50))).to.be.ok();
 		});
 
@@ -63,7 +79,13 @@ export = () => {
 			expect((info!.metadata as { note: string }).note.size()).to.equal(200);
 			const tooBig = new Instance("DataStoreSetOptions");
 			tooBig.SetMetadata({ a: string.rep("v", 200), b: string.rep("v", 200) });
-			expect(errorOf(server, () => store.SetAsync("meta2", 1, undefined, tooBig)).find("511: Metadata attribute size exceeds 300 limit.", 1, true)[0]).to.equal(1);
+			expect(
+				errorOf(server, () => store.SetAsync("meta2", 1, undefined, tooBig)).find(
+					"511: Metadata attribute size exceeds 300 limit.",
+					1,
+					true,
+				)[0],
+			).to.equal(1);
 			const longValue = new Instance("DataStoreSetOptions");
 			longValue.SetMetadata({ a: string.rep("v", 251) });
 			expect(errorOf(server, () => store.SetAsync("meta3", 1, undefined, longValue)).sub(1, 4)).to.equal("511:");
@@ -78,18 +100,36 @@ export = () => {
 			const [, info] = Runtime.store().get("Limits", undefined, "ids");
 			expect(info!.userIds.size()).to.equal(4);
 			expect(errorOf(server, () => store.SetAsync("ids", 1, [1, 2, 3, 4, 5])).sub(1, 4)).to.equal("512:");
-			expect(errorOf(server, () => store.SetAsync("ids", 1, ["x" as unknown as number])).find("513: Attribute userId format is invalid.", 1, true)[0]).to.equal(1);
+			expect(
+				errorOf(server, () => store.SetAsync("ids", 1, ["x" as unknown as number])).find(
+					"513: Attribute userId format is invalid.",
+					1,
+					true,
+				)[0],
+			).to.equal(1);
 		});
 	});
 
 	describe("values that cannot be stored", () => {
 		const cases: Array<[string, () => unknown, string]> = [
 			["a function", () => ({ f: () => 1 }), "104: Cannot store function in DataStore. (value.f is a function)"],
-			["an Instance", () => ({ part: new Instance("Folder") }), "104: Cannot store Instance in DataStore. (value.part is a Instance)"],
+			[
+				"an Instance",
+				() => ({ part: new Instance("Folder") }),
+				"104: Cannot store Instance in DataStore. (value.part is a Instance)",
+			],
 			["NaN", () => ({ n: 0 / 0 }), "104: Cannot store number in DataStore. (value.n is NaN)"],
 			["a mixed table", () => ({ list: { 1: "a", x: "b" } }), "104: Cannot store mixed table in DataStore."],
-			["a sparse array", () => ({ Items: [1, undefined, 3] as unknown }), "104: Cannot store sparse array in DataStore. (value.Items is a sparse array"],
-			["invalid UTF-8", () => ({ s: "\xFF" }), "104: Cannot store string in DataStore. Data stores can only accept valid UTF-8 characters. (value.s is not valid UTF-8)"],
+			[
+				"a sparse array",
+				() => ({ Items: [1, undefined, 3] as unknown }),
+				"104: Cannot store sparse array in DataStore. (value.Items is a sparse array",
+			],
+			[
+				"invalid UTF-8",
+				() => ({ s: "\xFF" }),
+				"104: Cannot store string in DataStore. Data stores can only accept valid UTF-8 characters. (value.s is not valid UTF-8)",
+			],
 			["a non-string key", () => ({ [1.5]: true }), "104: Cannot store table in DataStore."],
 		];
 		for (const [name, make, message] of cases) {
@@ -111,7 +151,9 @@ export = () => {
 
 		it("refuses nil in SetAsync", () => {
 			const { server, store } = fresh();
-			expect(errorOf(server, () => store.SetAsync("nil", undefined)).find("Argument 2 missing or nil", 1, true)[0]).to.be.ok();
+			expect(
+				errorOf(server, () => store.SetAsync("nil", undefined)).find("Argument 2 missing or nil", 1, true)[0],
+			).to.be.ok();
 		});
 	});
 
@@ -173,7 +215,9 @@ export = () => {
 				server.call(() => store.SetAsync("v", i));
 				Runtime.wait(60);
 			}
-			const pages = server.call(() => store.ListVersionsAsync("v", Enum.SortDirection.Descending, undefined, undefined, 2));
+			const pages = server.call(() =>
+				store.ListVersionsAsync("v", Enum.SortDirection.Descending, undefined, undefined, 2),
+			);
 			const first = pages.GetCurrentPage();
 			expect(first.size()).to.equal(2);
 			expect(pages.IsFinished).to.equal(false);
@@ -217,7 +261,13 @@ export = () => {
 		it("refuses DataStore requests in Studio without API access (403)", () => {
 			const studio = Runtime.startServer({ studio: true, apiAccess: false });
 			const store = studio.game.GetService("DataStoreService").GetDataStore("Limits");
-			expect(errorOf(studio, () => store.SetAsync("k", 1)).find("403: Cannot write to DataStore from Studio if API access is not enabled.", 1, true)[0]).to.equal(1);
+			expect(
+				errorOf(studio, () => store.SetAsync("k", 1)).find(
+					"403: Cannot write to DataStore from Studio if API access is not enabled.",
+					1,
+					true,
+				)[0],
+			).to.equal(1);
 		});
 	});
 };

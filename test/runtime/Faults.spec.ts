@@ -7,11 +7,18 @@ function trace(): string {
 	const out: string[] = [];
 	const start = Runtime.now();
 	for (let i = 0; i < 40; i++) {
-		const [ok, err] = server.call(() => pcall(() => store.GetAsync(`key${i % 7}`, (() => {
-			const o = new Instance("DataStoreGetOptions");
-			o.UseCache = false;
-			return o;
-		})())));
+		const [ok, err] = server.call(() =>
+			pcall(() =>
+				store.GetAsync(
+					`key${i % 7}`,
+					(() => {
+						const o = new Instance("DataStoreGetOptions");
+						o.UseCache = false;
+						return o;
+					})(),
+				),
+			),
+		);
 		out.push(`${ok ? "ok" : tostring(err).sub(1, 3)}@${"%.3f".format(Runtime.now() - start)}`);
 	}
 	return out.join(" ");
@@ -38,7 +45,10 @@ export = () => {
 		const third = trace();
 		expect(first).to.equal(second);
 		expect(third).never.to.equal(first);
-		const failures = first.split(" ").filter((s) => s.sub(1, 3) === "502").size();
+		const failures = first
+			.split(" ")
+			.filter((s) => s.sub(1, 3) === "502")
+			.size();
 		expect(failures > 4 && failures < 24).to.equal(true);
 	});
 

@@ -97,6 +97,7 @@ export = () => {
 			expect(rbxts.FindFirstChild("profileservice")!.FindFirstChild("src")!.IsA("ModuleScript")).to.equal(true);
 			// JSON files become modules returning their data.
 			const pkg = t.FindFirstChild("package") as ModuleScript;
+			// eslint-disable-next-line @typescript-eslint/no-var-requires -- requiring a mounted JSON module instance
 			expect((require(pkg) as { name: string }).name).to.equal("@rbxts/t");
 			const tests = game.GetService("ServerScriptService").FindFirstChild("Tests")!;
 			expect(tests.FindFirstChild("runtime")!.FindFirstChild("Instances.spec")).to.be.ok();
@@ -116,9 +117,9 @@ export = () => {
 
 		it("runs roblox-ts output: imports, classes and Promise", () => {
 			const server = Runtime.startServer();
-			const runtimeLib = server.require<{ Promise: { delay: (s: number) => { await(): LuaTuple<[boolean, unknown]> } } }>(
-				"ReplicatedStorage/rbxts_include/RuntimeLib",
-			);
+			const runtimeLib = server.require<{
+				Promise: { delay: (s: number) => { await(): LuaTuple<[boolean, unknown]> } };
+			}>("ReplicatedStorage/rbxts_include/RuntimeLib");
 			const start = Runtime.now();
 			const [ok] = server.call(() => runtimeLib.Promise.delay(3).await());
 			expect(ok).to.equal(true);
