@@ -8,7 +8,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { runHostTests } from "../test/HostTests.js";
 import { runEngine, type EngineOptions } from "./Launcher.js";
+
+const CLOSING_LINE = /^\n?(\d+) passed, (\d+) failed, (\d+) skipped$/;
+
+function write(text: string): void {
+	process.stdout.write(`${text}\n`);
+}
 
 function parse(argv: string[]) {
 	const flags: Record<string, string | boolean> = {};
@@ -64,7 +71,19 @@ async function main() {
 	} else if (command !== "test") {
 		throw new Error(`runtime: unknown command "${command}" (expected "test" or "run")`);
 	}
-	process.exitCode = await runEngine(options);
+	if (command === "run") {
+		process.exitCode = await runEngine(options);
+		return;
+	}
+	// The runtime's own host-side checks run first; their counts join the engine's closing line.
+	const host = await runHostTests(options.filter, write);
+	const code = await runEngine(options, (text) => {
+		const match = CLOSING_LINE.exec(text);
+		if (!match) return write(text);
+		const [passed, failed, skipped] = [match[1], match[2], match[3]].map(Number);
+		write(`\n${passed + host.passed} passed, ${failed + host.failed} failed, ${skipped + host.skipped} skipped`);
+	});
+	process.exitCode = code !== 0 || host.failed > 0 ? 1 : 0;
 }
 
 main().catch((err) => {
