@@ -10,6 +10,15 @@ function contains(text: string, part: string) {
 	return text.find(part, 1, true)[0] !== undefined;
 }
 
+// Roblox does not let game code set Source; the runtime does, which keeps these fixtures inline.
+function moduleWithSource(name: string, source: string): ModuleScript {
+	const module = new Instance("ModuleScript");
+	module.Name = name;
+	(module as unknown as { Source: string }).Source = source;
+	module.Parent = game.GetService("ServerStorage");
+	return module;
+}
+
 export = () => {
 	it("names an unknown class", () => {
 		const message = messageOf(() => new Instance("Spaceship" as keyof CreatableInstances));
@@ -37,19 +46,13 @@ export = () => {
 	});
 
 	it("names a module with a syntax error, with the line", () => {
-		const module = new Instance("ModuleScript");
-		module.Name = "Broken";
-		(module as unknown as { Source: string }).Source = "local x = \nreturn +";
-		module.Parent = game.GetService("ServerStorage");
+		const module = moduleWithSource("Broken", "local x = \nreturn +");
 		const message = messageOf(() => require(module));
 		expect(contains(message, "Failed to load module ServerStorage.Broken: ServerStorage.Broken:2:")).to.equal(true);
 	});
 
 	it("names a module that errors while loading, then refuses it again", () => {
-		const module = new Instance("ModuleScript");
-		module.Name = "Throws";
-		(module as unknown as { Source: string }).Source = "error('kaboom')";
-		module.Parent = game.GetService("ServerStorage");
+		const module = moduleWithSource("Throws", "error('kaboom')");
 		const first = messageOf(() => require(module));
 		expect(contains(first, "Requested module experienced an error while loading: ServerStorage.Throws")).to.equal(
 			true,
@@ -64,14 +67,8 @@ export = () => {
 	});
 
 	it("names a module required recursively", () => {
-		const a = new Instance("ModuleScript");
-		a.Name = "CycleA";
-		const b = new Instance("ModuleScript");
-		b.Name = "CycleB";
-		(a as unknown as { Source: string }).Source = "return require(script.Parent.CycleB)";
-		(b as unknown as { Source: string }).Source = "return require(script.Parent.CycleA)";
-		a.Parent = game.GetService("ServerStorage");
-		b.Parent = game.GetService("ServerStorage");
+		const a = moduleWithSource("CycleA", "return require(script.Parent.CycleB)");
+		moduleWithSource("CycleB", "return require(script.Parent.CycleA)");
 		expect(
 			contains(
 				messageOf(() => require(a)),
@@ -81,10 +78,7 @@ export = () => {
 	});
 
 	it("refuses a module that does not return exactly one value", () => {
-		const module = new Instance("ModuleScript");
-		module.Name = "Nothing";
-		(module as unknown as { Source: string }).Source = "local x = 1";
-		module.Parent = game.GetService("ServerStorage");
+		const module = moduleWithSource("Nothing", "local x = 1");
 		expect(
 			contains(
 				messageOf(() => require(module)),
