@@ -18,6 +18,11 @@ export = () => {
 			a.call(() => print("hello from A"));
 			expect(a.logs("print")[0].text).to.equal("hello from A");
 			expect(b.logs().size()).to.equal(0);
+			a.call(() => ((_G as { marker?: string }).marker = "A"));
+			expect(a.call(() => (_G as { marker?: string }).marker)).to.equal("A");
+			expect(b.call(() => (_G as { marker?: string }).marker)).to.equal(undefined);
+			a.call(() => game.GetService("TestService").Message("via TestService"));
+			expect(a.logs("print")[1].text).to.equal("via TestService");
 		});
 
 		it("crashes a server: its threads stop at once and its in-flight write never lands", () => {
