@@ -1,2 +1,20 @@
-/** Semantic version of this package, for diagnostics. */
-export const VERSION = "0.1.0";
+export { ProfileService, ProfileService as default } from "./ProfileService";
+export type { ProfileServiceApi } from "./ProfileService";
+export { ProfileStore } from "./ProfileStore";
+export type { NotReleasedAnswer, NotReleasedHandler, ProfileStoreIndex } from "./ProfileStore";
+export { Profile } from "./Profile";
+export type { ProfileMetaData } from "./Profile";
+export { GlobalUpdates } from "./GlobalUpdates";
+export type { GlobalUpdateData, GlobalUpdateEntry } from "./GlobalUpdates";
+export { ProfileVersionQuery } from "./ProfileVersionQuery";
+export { ScriptSignal } from "./ScriptSignal";
+export type { ScriptConnection } from "./ScriptSignal";
+export { MockDataStoreAdapter } from "./MockDataStoreAdapter";
+export { RobloxDataStoreAdapter } from "./RobloxDataStoreAdapter";
+export type {
+	DataStoreAdapter,
+	ProfileKeyInfo,
+	ProfileTransform,
+	ProfileVersionInfo,
+	ProfileVersionPages,
+} from "./DataStoreAdapter";

@@ -1,0 +1,239 @@
+import { ScriptSignal, type ScriptConnection } from "./ScriptSignal";
+import type { StoredGlobalUpdate, StoredGlobalUpdates } from "./internal/Payload";
+
+/** The data of a global update: any table of your own. */
+export type GlobalUpdateData = {
+	[index: string]: unknown;
+	Type?: string;
+};
+
+/** A global update as the query methods return it: [updateId, updateData]. */
+export type GlobalUpdateEntry<U extends object = GlobalUpdateData> = [updateId: number, updateData: U];
+
+/**
+ * How a GlobalUpdates object may be used: on a loaded profile, inside a GlobalUpdateProfileAsync handler, or
+ * read-only (view mode and the object GlobalUpdateProfileAsync returns).
+ * @internal
+ */
+export type GlobalUpdatesMode = "profile" | "handler" | "view";
+
+function expectUpdateId(method: string, updateId: unknown): asserts updateId is number {
+	if (!typeIs(updateId, "number") || updateId % 1 !== 0) {
+		error(
+			`[ProfileService] GlobalUpdates:${method}(): argument "updateId" must be a whole number, got ${typeOf(updateId)} (${tostring(updateId)})`,
+			3,
+		);
+	}
+}
+
+function expectUpdateData(method: string, updateData: unknown): asserts updateData is object {
+	if (!typeIs(updateData, "table")) {
+		error(
+			`[ProfileService] GlobalUpdates:${method}(): argument "updateData" must be a table, got ${typeOf(updateData)}`,
+			3,
+		);
+	}
+}
+
+/**
+ * Messages sent to a profile from any server, even while it is not loaded anywhere. An update is Active when
+ * created; the server holding the profile locks it (Locked), processes it, then clears it (Cleared = gone).
+ * Locking and clearing are delivered with the next auto-save or `Profile:Save()`.
+ */
+export class GlobalUpdates<U extends object = GlobalUpdateData> {
+	/** @internal */
+	public latest: StoredGlobalUpdates;
+	/** @internal */
+	public readonly pendingLock: number[] = [];
+	/** @internal */
+	public readonly pendingClear: number[] = [];
+	/** @internal */
+	public readonly newActive = new ScriptSignal<[updateId: number, updateData: U]>();
+	/** @internal */
+	public readonly newLocked = new ScriptSignal<[updateId: number, updateData: U]>();
+
+	/** @internal */
+	public constructor(
+		latest: StoredGlobalUpdates,
+		/** @internal */
+		public readonly mode: GlobalUpdatesMode,
+		/** @internal */
+		private readonly isActive: () => boolean = () => false,
+	) {
+		this.latest = latest;
+	}
+
+	private find(updateId: number): StoredGlobalUpdate | undefined {
+		return this.latest[1].find((update) => update[0] === updateId);
+	}
+
+	/** Active updates, except those this server has already asked to lock. */
+	public GetActiveUpdates(): Array<GlobalUpdateEntry<U>> {
+		const list: Array<GlobalUpdateEntry<U>> = [];
+		for (const update of this.latest[1]) {
+			if (!update[2] && !this.pendingLock.includes(update[0])) list.push([update[0], update[3] as U]);
+		}
+		return list;
+	}
+
+	/** Locked updates, except those this server has already asked to clear. */
+	public GetLockedUpdates(): Array<GlobalUpdateEntry<U>> {
+		const list: Array<GlobalUpdateEntry<U>> = [];
+		for (const update of this.latest[1]) {
+			if (update[2] && !this.pendingClear.includes(update[0])) list.push([update[0], update[3] as U]);
+		}
+		return list;
+	}
+
+	private requireProfileMode(method: string) {
+		if (this.mode === "handler") {
+			error(
+				`[ProfileService] GlobalUpdates:${method}() can't be used inside ProfileStore:GlobalUpdateProfileAsync()`,
+				3,
+			);
+		} else if (this.mode === "view") {
+			error(`[ProfileService] GlobalUpdates:${method}() can't be used in view mode; load the profile instead`, 3);
+		}
+	}
+
+	/**
+	 * Calls `listener` for every new Active update that arrives while the profile is loaded. Updates already there
+	 * at load time are in {@link GetActiveUpdates}. Usually the listener calls {@link LockActiveUpdate}.
+	 */
+	public ListenToNewActiveUpdate(listener: (updateId: number, updateData: U) => void): ScriptConnection {
+		if (!typeIs(listener, "function")) {
+			error(
+				`[ProfileService] GlobalUpdates:ListenToNewActiveUpdate(): argument "listener" must be a function, got ${typeOf(listener)}`,
+				2,
+			);
+		}
+		this.requireProfileMode("ListenToNewActiveUpdate");
+		if (!this.isActive()) return { Connected: false, Disconnect() {} };
+		return this.newActive.Connect(listener);
+	}
+
+	/**
+	 * Calls `listener` for every update that becomes Locked while the profile is loaded. Process the update, then
+	 * call {@link ClearLockedUpdate}. Once one listener clears an update, later listeners are not called for it.
+	 */
+	public ListenToNewLockedUpdate(listener: (updateId: number, updateData: U) => void): ScriptConnection {
+		if (!typeIs(listener, "function")) {
+			error(
+				`[ProfileService] GlobalUpdates:ListenToNewLockedUpdate(): argument "listener" must be a function, got ${typeOf(listener)}`,
+				2,
+			);
+		}
+		this.requireProfileMode("ListenToNewLockedUpdate");
+		if (!this.isActive()) return { Connected: false, Disconnect() {} };
+		return this.newLocked.Connect(listener);
+	}
+
+	/** Turns an Active update into a Locked one at the next save. Errors if the profile is no longer active. */
+	public LockActiveUpdate(updateId: number): void {
+		expectUpdateId("LockActiveUpdate", updateId);
+		this.requireProfileMode("LockActiveUpdate");
+		if (!this.isActive())
+			error("[ProfileService] GlobalUpdates:LockActiveUpdate(): the profile is no longer active", 2);
+		const update = this.find(updateId);
+		if (update === undefined)
+			error(`[ProfileService] GlobalUpdates:LockActiveUpdate(): no update with id ${updateId}`, 2);
+		if (!update[2] && !this.pendingLock.includes(updateId)) this.pendingLock.push(updateId);
+	}
+
+	/** Removes a Locked update at the next save. Errors if the profile is no longer active. */
+	public ClearLockedUpdate(updateId: number): void {
+		expectUpdateId("ClearLockedUpdate", updateId);
+		this.requireProfileMode("ClearLockedUpdate");
+		if (!this.isActive())
+			error("[ProfileService] GlobalUpdates:ClearLockedUpdate(): the profile is no longer active", 2);
+		const update = this.find(updateId);
+		if (update === undefined)
+			error(`[ProfileService] GlobalUpdates:ClearLockedUpdate(): no update with id ${updateId}`, 2);
+		if (update[2] && !this.pendingClear.includes(updateId)) this.pendingClear.push(updateId);
+	}
+
+	private requireHandlerMode(method: string) {
+		if (this.mode !== "handler") {
+			error(
+				`[ProfileService] GlobalUpdates:${method}() only works inside ProfileStore:GlobalUpdateProfileAsync()`,
+				3,
+			);
+		}
+	}
+
+	/** Sends a new Active update. Only inside a GlobalUpdateProfileAsync handler. */
+	public AddActiveUpdate(updateData: U): void {
+		expectUpdateData("AddActiveUpdate", updateData);
+		this.requireHandlerMode("AddActiveUpdate");
+		const index = this.latest[0] + 1;
+		this.latest[0] = index;
+		this.latest[1].push([index, 1, false, updateData]);
+	}
+
+	/** Replaces the data of an Active update (for example to stack gifts). Only inside a handler. */
+	public ChangeActiveUpdate(updateId: number, updateData: U): void {
+		expectUpdateId("ChangeActiveUpdate", updateId);
+		expectUpdateData("ChangeActiveUpdate", updateData);
+		this.requireHandlerMode("ChangeActiveUpdate");
+		const update = this.find(updateId);
+		if (update === undefined)
+			error(`[ProfileService] GlobalUpdates:ChangeActiveUpdate(): no update with id ${updateId}`, 2);
+		if (update[2]) error(`[ProfileService] GlobalUpdates:ChangeActiveUpdate(): update ${updateId} is locked`, 2);
+		update[1] += 1;
+		update[3] = updateData;
+	}
+
+	/** Removes an Active update. Only inside a handler. */
+	public ClearActiveUpdate(updateId: number): void {
+		expectUpdateId("ClearActiveUpdate", updateId);
+		this.requireHandlerMode("ClearActiveUpdate");
+		const list = this.latest[1];
+		const index = list.findIndex((update) => update[0] === updateId);
+		if (index === -1) error(`[ProfileService] GlobalUpdates:ClearActiveUpdate(): no update with id ${updateId}`, 2);
+		if (list[index][2])
+			error(`[ProfileService] GlobalUpdates:ClearActiveUpdate(): update ${updateId} is locked`, 2);
+		list.remove(index);
+	}
+
+	/**
+	 * @internal Applies the pending locks and clears to a stored copy, inside the save transform.
+	 */
+	public applyPending(stored: StoredGlobalUpdates) {
+		for (const update of stored[1]) {
+			if (this.pendingLock.includes(update[0])) update[2] = true;
+		}
+		for (const clearId of this.pendingClear) {
+			const index = stored[1].findIndex((update) => update[0] === clearId && update[2]);
+			if (index !== -1) stored[1].remove(index);
+		}
+	}
+
+	/**
+	 * @internal After a save: adopts the stored updates and fires listeners for updates that are new, or whose
+	 * version or lock state changed.
+	 */
+	public deliver(stored: StoredGlobalUpdates, fireListeners: boolean) {
+		const old = this.latest;
+		this.latest = stored;
+		// Pending locks and clears that the store has applied are done.
+		for (let i = this.pendingLock.size() - 1; i >= 0; i--) {
+			const update = stored[1].find((u) => u[0] === this.pendingLock[i]);
+			if (update === undefined || update[2]) this.pendingLock.remove(i);
+		}
+		for (let i = this.pendingClear.size() - 1; i >= 0; i--) {
+			if (stored[1].find((u) => u[0] === this.pendingClear[i]) === undefined) this.pendingClear.remove(i);
+		}
+		if (!fireListeners) return;
+		for (const update of stored[1]) {
+			const before = old[1].find((u) => u[0] === update[0]);
+			const isNew = before === undefined || update[1] > before[1] || update[2] !== before[2];
+			if (!isNew) continue;
+			const [id, , locked, data] = update;
+			if (!locked) {
+				if (!this.pendingLock.includes(id)) this.newActive.Fire(id, data as U);
+			} else if (!this.pendingClear.includes(id)) {
+				this.newLocked.FireUntil(() => !this.pendingClear.includes(id) && this.isActive(), id, data as U);
+			}
+		}
+	}
+}

@@ -1,0 +1,284 @@
+import type { ProfileKeyInfo } from "./DataStoreAdapter";
+import { GlobalUpdates, type GlobalUpdateData } from "./GlobalUpdates";
+import { ScriptSignal, type ScriptConnection } from "./ScriptSignal";
+import { deepCopy } from "./internal/Payload";
+import type { ProfileHost, ProfileInternals } from "./internal/ProfileHost";
+
+/** Information about a profile, saved with it. */
+export interface ProfileMetaData {
+	/** os.time() when the profile was created. */
+	readonly ProfileCreateTime: number;
+	/** How many times the profile has been loaded. */
+	readonly SessionLoadCount: number;
+	/** [placeId, jobId] of the server that holds the profile, or undefined when released. */
+	readonly ActiveSession: [placeId: number, jobId: string] | undefined;
+	/** [placeId, jobId] of a server waiting for the holder to release it. */
+	readonly ForceLoadSession?: [placeId: number, jobId: string];
+	/** os.time() of the last save. */
+	readonly LastUpdate?: number;
+	/** Your own tags, saved with the profile like Data. */
+	MetaTags: Map<string, unknown>;
+	/** The MetaTags as of the last save that reached the DataStore: use it to confirm purchases. */
+	readonly MetaTagsLatest: Map<string, unknown>;
+}
+
+function reconcile(target: Map<unknown, unknown>, template: Map<unknown, unknown>) {
+	for (const [k, v] of pairs(template)) {
+		if (!typeIs(k, "string")) continue;
+		const current = target.get(k);
+		if (current === undefined) {
+			target.set(k, deepCopy(v));
+		} else if (typeIs(current, "table") && typeIs(v, "table")) {
+			reconcile(current as Map<unknown, unknown>, v as Map<unknown, unknown>);
+		}
+	}
+}
+
+const NO_CONNECTION: ScriptConnection = { Connected: false, Disconnect() {} };
+
+/**
+ * A loaded profile: data that this server holds a session lock on, saved automatically every 30 s and once more
+ * on release. A profile from `ViewProfileAsync` or `ProfileVersionQuery` is in view mode: never saved, except
+ * through `OverwriteAsync`.
+ */
+export class Profile<
+	DataType extends object = object,
+	RobloxMetaData extends object = object,
+> implements ProfileInternals {
+	/** The profile's data. Read and write freely; it is saved for you while the profile is active. */
+	public Data: DataType;
+	/** Information about the profile. */
+	public readonly MetaData: ProfileMetaData;
+	/** Fires after every save that reached the DataStore (and after the last one), with MetaTagsLatest. */
+	public readonly MetaTagsUpdated = new ScriptSignal<[metaTagsLatest: Map<string, unknown>]>();
+	/** Saved as the key's DataStore metadata (at most 300 characters once encoded). */
+	public RobloxMetaData: RobloxMetaData;
+	/** User ids associated with the profile (GDPR). Change through AddUserId and RemoveUserId. */
+	public readonly UserIds: number[];
+	/** The DataStoreKeyInfo of the last load or save. */
+	public KeyInfo: ProfileKeyInfo;
+	/** Fires with the new KeyInfo after every save. */
+	public readonly KeyInfoUpdated = new ScriptSignal<[keyInfo: ProfileKeyInfo]>();
+	/** The profile's global updates. */
+	public GlobalUpdates: GlobalUpdates<GlobalUpdateData>;
+
+	/** @internal */
+	public readonly key: string;
+	/** @internal */
+	public readonly viewMode: boolean;
+	/** @internal */
+	public readonly loadedAt = os.clock();
+	/** @internal */
+	public sizeWarned = false;
+	/** @internal */
+	public hopReady = false;
+	/** @internal */
+	public readonly host: ProfileHost;
+	private readonly releaseListeners = new ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>();
+	private readonly hopReadyListeners = new ScriptSignal();
+
+	/** @internal */
+	public constructor(
+		host: ProfileHost,
+		key: string,
+		stored: {
+			Data: object;
+			MetaData: ProfileInternals["MetaData"];
+			RobloxMetaData?: object;
+			UserIds?: number[];
+			GlobalUpdates: import("./internal/Payload").StoredGlobalUpdates;
+		},
+		keyInfo: ProfileKeyInfo,
+		viewMode: boolean,
+	) {
+		this.host = host;
+		this.key = key;
+		this.viewMode = viewMode;
+		this.Data = stored.Data as DataType;
+		this.MetaData = stored.MetaData as unknown as ProfileMetaData;
+		this.RobloxMetaData = (stored.RobloxMetaData ?? {}) as RobloxMetaData;
+		this.UserIds = stored.UserIds ?? [];
+		this.KeyInfo = keyInfo;
+		this.GlobalUpdates = new GlobalUpdates(stored.GlobalUpdates, viewMode ? "view" : "profile", () =>
+			this.IsActive(),
+		);
+	}
+
+	/** True while this server holds the session lock and changes to Data are guaranteed to be saved. */
+	public IsActive(): boolean {
+		return !this.viewMode && this.host.isLoaded(this.key, this);
+	}
+
+	/** `MetaData.MetaTags[tagName]`. */
+	public GetMetaTag(tagName: string): unknown {
+		return this.MetaData.MetaTags.get(tagName);
+	}
+
+	/**
+	 * @deprecated The seed documentation names this `GetMetaTag`; this alias keeps code written against the
+	 * `@rbxts/profileservice` typings compiling.
+	 */
+	public GetMetaTags(tagName: string): unknown {
+		return this.GetMetaTag(tagName);
+	}
+
+	/** Sets `MetaData.MetaTags[tagName]`; the value reaches MetaTagsLatest after the next save. */
+	public SetMetaTag(tagName: string, value: unknown): void {
+		if (!typeIs(tagName, "string") || tagName.size() === 0) {
+			error(
+				`[ProfileService] Profile:SetMetaTag(): argument "tagName" must be a non-empty string, got ${typeOf(tagName)} (${tostring(tagName)})`,
+				2,
+			);
+		}
+		this.MetaData.MetaTags.set(tagName, value);
+	}
+
+	/** Fills in what Data is missing from the template: string keys only, deep-copying tables. */
+	public Reconcile(): void {
+		reconcile(this.Data as Map<unknown, unknown>, this.host.template as Map<unknown, unknown>);
+	}
+
+	/**
+	 * Calls `listener(placeId, jobId)` when the profile is released, here or because another server took it.
+	 * If the profile is already released, `listener` is called at once.
+	 */
+	public ListenToRelease(
+		listener: (placeId: number | undefined, jobId: string | undefined) => void,
+	): ScriptConnection {
+		if (!typeIs(listener, "function")) {
+			error(
+				`[ProfileService] Profile:ListenToRelease(): argument "listener" must be a function, got ${typeOf(listener)}`,
+				2,
+			);
+		}
+		if (this.viewMode) return NO_CONNECTION;
+		if (!this.IsActive()) {
+			const session = this.MetaData.ActiveSession;
+			task.spawn(listener, session?.[0], session?.[1]);
+			return NO_CONNECTION;
+		}
+		return this.releaseListeners.Connect(listener);
+	}
+
+	/**
+	 * Saves Data for the last time and releases the session lock. Listeners of ListenToRelease run at once; those
+	 * of ListenToHopReady once the release has reached the DataStore.
+	 */
+	public Release(): void {
+		if (this.viewMode) return;
+		if (this.IsActive()) this.host.spawnSave(this, true);
+	}
+
+	/** Calls `listener` once the released lock has reached the DataStore (before teleporting the player). */
+	public ListenToHopReady(listener: () => void): ScriptConnection {
+		if (!typeIs(listener, "function")) {
+			error(
+				`[ProfileService] Profile:ListenToHopReady(): argument "listener" must be a function, got ${typeOf(listener)}`,
+				2,
+			);
+		}
+		if (this.viewMode) return NO_CONNECTION;
+		if (this.hopReady) {
+			task.spawn(listener);
+			return NO_CONNECTION;
+		}
+		return this.hopReadyListeners.Connect(listener);
+	}
+
+	/** Associates a user id with the profile (GDPR). Negative ids are kept only in mock stores. */
+	public AddUserId(userId: number): void {
+		if (!typeIs(userId, "number") || userId % 1 !== 0) {
+			error(
+				`[ProfileService] Profile:AddUserId(): argument "userId" must be a whole number, got ${typeOf(userId)} (${tostring(userId)})`,
+				2,
+			);
+		}
+		if (userId < 0 && !this.host.isMockStore()) return;
+		if (!this.UserIds.includes(userId)) this.UserIds.push(userId);
+	}
+
+	/** Removes a user id association. */
+	public RemoveUserId(userId: number): void {
+		if (!typeIs(userId, "number") || userId % 1 !== 0) {
+			error(
+				`[ProfileService] Profile:RemoveUserId(): argument "userId" must be a whole number, got ${typeOf(userId)} (${tostring(userId)})`,
+				2,
+			);
+		}
+		const index = this.UserIds.indexOf(userId);
+		if (index !== -1) this.UserIds.remove(index);
+	}
+
+	/** The store, scope and key, for logs: `[Store:"PlayerData";Scope:"Live";Key:"Player_1"]`. */
+	public Identify(): string {
+		return this.host.identify(this.key);
+	}
+
+	/**
+	 * Saves now instead of at the next auto-save, to deliver global update changes or MetaTags sooner. Does not
+	 * yield. Errors in view mode; warns if the profile is no longer active.
+	 */
+	public Save(): void {
+		if (this.viewMode) {
+			error(
+				"[ProfileService] Profile:Save(): can't save in view mode; use Profile:OverwriteAsync() to write a view",
+				2,
+			);
+		}
+		if (!this.IsActive()) {
+			warn(`[ProfileService]: Attempted saving an inactive profile ${this.Identify()}`);
+			return;
+		}
+		// A save already waiting for the key will carry this change too.
+		if (this.host.isWriteQueueIdle(this.key)) {
+			this.host.restartAutoSave(this);
+			this.host.spawnSave(this, false);
+		}
+	}
+
+	/** View mode only: removes every global update from this payload before OverwriteAsync. */
+	public ClearGlobalUpdates(): void {
+		if (!this.viewMode) error("[ProfileService] Profile:ClearGlobalUpdates() only works in view mode", 2);
+		this.GlobalUpdates = new GlobalUpdates([0, []], "view");
+	}
+
+	/**
+	 * View mode only: writes this payload as the profile's latest version and removes any session lock. For
+	 * rollbacks; a server holding the profile loses it at its next save. Yields.
+	 */
+	public OverwriteAsync(): void {
+		if (!this.viewMode) error("[ProfileService] Profile:OverwriteAsync() only works in view mode", 2);
+		this.host.overwriteAsync(this);
+	}
+
+	/** @internal */
+	public requestRelease() {
+		this.Release();
+	}
+
+	/** @internal */
+	public onHopReady(callback: () => void) {
+		this.ListenToHopReady(callback);
+	}
+
+	/** @internal */
+	public markReleased() {
+		const session = this.MetaData.ActiveSession;
+		this.releaseListeners.Fire(session?.[0], session?.[1]);
+		this.releaseListeners.DisconnectAll();
+	}
+
+	/** @internal */
+	public fireSaved() {
+		this.MetaTagsUpdated.Fire(this.MetaData.MetaTagsLatest);
+		this.KeyInfoUpdated.Fire(this.KeyInfo);
+	}
+
+	/** @internal */
+	public fireHopReady() {
+		if (this.hopReady) return;
+		this.hopReady = true;
+		this.hopReadyListeners.Fire();
+		this.hopReadyListeners.DisconnectAll();
+	}
+}

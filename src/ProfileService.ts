@@ -1,0 +1,118 @@
+import type Signal from "@rbxts/signal";
+import { t } from "@rbxts/t";
+import type { DataStoreAdapter } from "./DataStoreAdapter";
+import { ProfileStore, type ProfileStoreIndex } from "./ProfileStore";
+import { expectArgument } from "./internal/Arguments";
+import { Settings } from "./internal/Constants";
+import type { ProfileInternals } from "./internal/ProfileHost";
+import { ServiceState, waitForLiveCheck } from "./internal/ServiceState";
+
+/** The ProfileService singleton's shape. */
+export interface ProfileServiceApi {
+	/**
+	 * True once the server has started shutting down. ProfileStore methods error after that. Default false.
+	 */
+	ServiceLocked: boolean;
+	/** True during the critical state: many DataStore errors in a short time. Default false. */
+	CriticalState: boolean;
+	/** Fires with (errorMessage, profileStoreName, profileKey) for every DataStore error and skipped save. */
+	readonly IssueSignal: Signal<(errorMessage: string, profileStoreName: string, profileKey: string) => void>;
+	/** Fires with (profileStoreName, profileKey) when a key held a corrupted value that was replaced. */
+	readonly CorruptionSignal: Signal<(profileStoreName: string, profileKey: string) => void>;
+	/**
+	 * Fires true when 5 DataStore issues happen within 120 s, and false after 120 s without any.
+	 */
+	readonly CriticalStateSignal: Signal<(isCriticalState: boolean) => void>;
+	/**
+	 * Returns the ProfileStore for a DataStore name (and scope). `profileTemplate` is deep-copied into the Data of
+	 * new profiles, and is what Profile:Reconcile() fills in from; its type is the type of Profile.Data.
+	 * @example
+	 * const store = ProfileService.GetProfileStore("PlayerData", { Coins: 0, Items: [] as string[] });
+	 */
+	GetProfileStore<DataType extends object, RobloxMetaData extends object = object>(
+		this: void,
+		profileStoreIndex: ProfileStoreIndex,
+		profileTemplate: DataType,
+	): ProfileStore<DataType, RobloxMetaData>;
+	/**
+	 * Whether live stores reach Roblox's DataStores (false in Studio without API access, where they use an
+	 * in-memory store). May yield while the Studio check runs.
+	 */
+	IsLive(this: void): boolean;
+}
+
+function GetProfileStore<DataType extends object, RobloxMetaData extends object = object>(
+	profileStoreIndex: ProfileStoreIndex,
+	profileTemplate: DataType,
+): ProfileStore<DataType, RobloxMetaData> {
+	const method = "ProfileService.GetProfileStore()";
+	let name: unknown;
+	let scope: unknown;
+	let adapter: DataStoreAdapter | undefined;
+	if (typeIs(profileStoreIndex, "string")) {
+		name = profileStoreIndex;
+	} else if (typeIs(profileStoreIndex, "table")) {
+		name = profileStoreIndex.Name;
+		scope = profileStoreIndex.Scope;
+		adapter = profileStoreIndex.DataStore;
+	} else {
+		error(
+			`[ProfileService] ${method}: argument "profileStoreIndex" must be a name or { Name, Scope }, got ${typeOf(profileStoreIndex)}`,
+			2,
+		);
+	}
+	const nameCheck = (v: unknown): v is string =>
+		typeIs(v, "string") && v.size() > 0 && v.size() <= Settings.MaxNameLength;
+	expectArgument(method, "Name", name, nameCheck, `a string of 1 to ${Settings.MaxNameLength} characters`);
+	expectArgument(
+		method,
+		"Scope",
+		scope,
+		t.optional(nameCheck),
+		`undefined or a string of 1 to ${Settings.MaxNameLength} characters`,
+	);
+	expectArgument(method, "profileTemplate", profileTemplate, t.table, "a table");
+	if (adapter !== undefined) {
+		expectArgument(method, "DataStore", adapter, t.table, "a DataStoreAdapter");
+	}
+	return new ProfileStore<DataType, RobloxMetaData>(
+		name as string,
+		scope as string | undefined,
+		profileTemplate,
+		false,
+		adapter,
+	);
+}
+
+/**
+ * Session-locked, auto-saving profiles over Roblox DataStores. A profile is loaded and locked by one server at a
+ * time, saved every 30 seconds and on release, and handed to the next server on request.
+ */
+export const ProfileService: ProfileServiceApi = {
+	ServiceLocked: false,
+	CriticalState: false,
+	IssueSignal: ServiceState.issueSignal,
+	CorruptionSignal: ServiceState.corruptionSignal,
+	CriticalStateSignal: ServiceState.criticalStateSignal,
+	GetProfileStore,
+	IsLive() {
+		waitForLiveCheck();
+		return !ServiceState.useOfflineMock;
+	},
+};
+
+ServiceState.criticalStateSignal.Connect((isCritical) => {
+	ProfileService.CriticalState = isCritical;
+});
+
+// On shutdown: refuse new requests, save and release every loaded profile, and hold the server open until all
+// saves and loads in flight are done (Roblox allows 30 s).
+game.BindToClose(() => {
+	ServiceState.locked = true;
+	ProfileService.ServiceLocked = true;
+	const profiles = [...ServiceState.autoSave] as Array<ProfileInternals & { Release(): void; IsActive(): boolean }>;
+	for (const profile of profiles) {
+		if (profile.IsActive()) profile.Release();
+	}
+	while (ServiceState.activeSaveJobs > 0 || ServiceState.activeLoadJobs > 0) task.wait();
+});

@@ -1,0 +1,710 @@
+import { t } from "@rbxts/t";
+import type { DataStoreAdapter, ProfileKeyInfo } from "./DataStoreAdapter";
+import { GlobalUpdates, type GlobalUpdateData } from "./GlobalUpdates";
+import { MockDataStoreAdapter } from "./MockDataStoreAdapter";
+import { Profile } from "./Profile";
+import { ProfileVersionQuery } from "./ProfileVersionQuery";
+import { RobloxDataStoreAdapter } from "./RobloxDataStoreAdapter";
+import { expectArgument, expectProfileKey, expectServiceOpen } from "./internal/Arguments";
+import { addToAutoSave, removeFromAutoSave, restartAutoSave } from "./internal/AutoSave";
+import { MetaDataUpdatedFields, Settings } from "./internal/Constants";
+import { ensureHandOffSubscribed, requestHandOff } from "./internal/HandOff";
+import { callWithoutYield } from "./internal/NoYield";
+import {
+	deepCopy,
+	newMetaData,
+	normalizePayload,
+	sameSession,
+	type SessionTag,
+	type StoredProfile,
+} from "./internal/Payload";
+import type { ProfileHost, ProfileInternals } from "./internal/ProfileHost";
+import { loadedMap, ServiceState, thisSession, waitForLiveCheck } from "./internal/ServiceState";
+import { encodedLength, findUnstorable } from "./internal/Validation";
+import { WriteQueue } from "./internal/WriteQueue";
+
+/** What a not-released handler function may answer. */
+export type NotReleasedAnswer = "Repeat" | "Cancel" | "ForceLoad" | "Steal";
+
+/**
+ * What LoadProfileAsync does when another server holds the profile: "ForceLoad" (ask it to release, then take
+ * the lock), "Steal" (take the lock at once), or a function of the holder's (placeId, jobId).
+ */
+export type NotReleasedHandler = "ForceLoad" | "Steal" | ((placeId: number, gameJobId: string) => NotReleasedAnswer);
+
+/** The argument of GetProfileStore: a DataStore name, or a name and scope. */
+export type ProfileStoreIndex =
+	| string
+	| {
+			/** DataStore name (at most 50 characters). */
+			Name: string;
+			/** DataStore scope (at most 50 characters). Default: the DataStore's global scope. */
+			Scope?: string;
+			/** A DataStore of your own, instead of Roblox's (for tests or other backends). */
+			DataStore?: DataStoreAdapter;
+	  };
+
+interface UpdateHandlers {
+	existing?: (payload: StoredProfile) => void;
+	missing?: (payload: StoredProfile) => void;
+	/** Returning false cancels the write (the transform returns nil). */
+	edit?: (payload: StoredProfile) => boolean | void;
+}
+
+const writeQueue = new WriteQueue();
+
+/** Registers a DataStore error: warning, issue count (critical state) and IssueSignal. @internal */
+export function registerIssue(message: string, storeName: string, identity: string, key: string) {
+	warn(`[ProfileService]: DataStore API error ${identity} - "${message}"`);
+	ServiceState.issues.record();
+	ServiceState.issueSignal.Fire(message, storeName, key);
+}
+
+/**
+ * A set of profiles in one DataStore (name and scope), like `DataStoreService:GetDataStore()`. Loads profiles
+ * with session locks, views them, sends them global updates and queries their versions.
+ */
+export class ProfileStore<DataType extends object, RobloxMetaData extends object = object> implements ProfileHost {
+	/**
+	 * The same store over an in-memory DataStore that forgets everything when the server stops, isolated from
+	 * the live one: for Studio testing, or for temporary profiles on live servers.
+	 */
+	public readonly Mock: ProfileStore<DataType, RobloxMetaData>;
+
+	/** @internal */
+	public readonly name: string;
+	/** @internal */
+	public readonly scope: string | undefined;
+	/** @internal */
+	public readonly lookup: string;
+	/** @internal */
+	public readonly template: DataType;
+	/** @internal */
+	public readonly isUserMock: boolean;
+	private adapter: DataStoreAdapter | undefined;
+	private readonly loadTokens = new Map<string, number>();
+
+	/** @internal */
+	public constructor(
+		name: string,
+		scope: string | undefined,
+		template: DataType,
+		isUserMock: boolean,
+		adapter: DataStoreAdapter | undefined,
+		live?: ProfileStore<DataType, RobloxMetaData>,
+	) {
+		this.name = name;
+		this.scope = scope;
+		this.lookup = `${name}\0${scope ?? ""}`;
+		this.template = template;
+		this.isUserMock = isUserMock;
+		this.adapter = isUserMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
+		this.Mock = isUserMock ? (live ?? this) : new ProfileStore(name, scope, template, true, undefined, this);
+	}
+
+	/** @internal */
+	public getAdapter(): DataStoreAdapter {
+		if (this.adapter === undefined) {
+			waitForLiveCheck();
+			this.adapter ??= ServiceState.useOfflineMock
+				? MockDataStoreAdapter.forLookup("offline", this.lookup)
+				: new RobloxDataStoreAdapter(this.name, this.scope);
+		}
+		return this.adapter;
+	}
+
+	/** @internal */
+	public isMockStore(): boolean {
+		return this.getAdapter().IsMock;
+	}
+
+	/** @internal */
+	public identify(key: string) {
+		return this.scope !== undefined
+			? `[Store:"${this.name}";Scope:"${this.scope}";Key:"${key}"]`
+			: `[Store:"${this.name}";Key:"${key}"]`;
+	}
+
+	private loaded() {
+		return loadedMap(this.isUserMock, this.lookup);
+	}
+
+	/** @internal */
+	public isLoaded(key: string, profile: object) {
+		return this.loaded().get(key) === profile;
+	}
+
+	/** @internal */
+	public isWriteQueueIdle(key: string) {
+		return writeQueue.isIdle(`${this.lookup}\0${key}`);
+	}
+
+	/** @internal */
+	public restartAutoSave(profile: ProfileInternals) {
+		restartAutoSave(profile);
+	}
+
+	/** @internal */
+	public spawnSave(profile: ProfileInternals, release: boolean) {
+		task.spawn(() => this.saveAsync(profile, release, false));
+	}
+
+	/** @internal */
+	public overwriteAsync(profile: ProfileInternals) {
+		this.saveAsync(profile, false, true);
+	}
+
+	// DataStore access ---------------------------------------------------------------------------------------
+
+	/**
+	 * One UpdateAsync (or GetAsync for views) with the original's transform: normalizes what the key holds, runs
+	 * the handlers, flags corruption. Returns undefined after registering an issue when the request failed.
+	 */
+	private standardUpdate(
+		key: string,
+		handlers: UpdateHandlers,
+		isGet = false,
+		version?: string,
+	): [StoredProfile, ProfileKeyInfo | undefined] | undefined {
+		const adapter = this.getAdapter();
+		let cancelled = false;
+		const transform = (latest: unknown) => {
+			const { payload, missing, corrupted } = normalizePayload(latest);
+			if (!missing) handlers.existing?.(payload);
+			if (missing) handlers.missing?.(payload);
+			if (handlers.edit?.(payload) === false) {
+				cancelled = true;
+				return $tuple(undefined as unknown, undefined, undefined);
+			}
+			if (corrupted) payload.WasCorrupted = true;
+			return $tuple(payload as unknown, payload.UserIds, payload.RobloxMetaData);
+		};
+		let value: unknown;
+		let keyInfo: ProfileKeyInfo | undefined;
+		const queueKey = `${this.lookup}\0${key}`;
+		const [ok, err] = pcall(() => {
+			if (isGet) {
+				const [stored, info] = writeQueue.run(adapter, queueKey, "get", () => adapter.GetAsync(key, version));
+				keyInfo = info;
+				value = transform(stored)[0];
+			} else {
+				const [stored, info] = writeQueue.run(adapter, queueKey, "update", () =>
+					adapter.UpdateAsync(key, transform),
+				);
+				value = stored;
+				keyInfo = info;
+			}
+		});
+		if (ok && cancelled) return undefined;
+		if (ok && typeIs(value, "table")) {
+			const payload = value as StoredProfile;
+			if (payload.WasCorrupted === true && !isGet) {
+				warn(`[ProfileService]: Resolved profile corruption ${this.identify(key)}`);
+				ServiceState.corruptionSignal.Fire(this.name, key);
+			}
+			return [payload, keyInfo];
+		}
+		registerIssue(ok ? "Undefined error" : tostring(err), this.name, this.identify(key), key);
+		return undefined;
+	}
+
+	// Loading ------------------------------------------------------------------------------------------------
+
+	/**
+	 * Loads a profile and session-locks it to this server. Yields. Returns undefined when the handler cancels,
+	 * another server force-loads the profile meanwhile, or a newer LoadProfileAsync for the same key starts.
+	 *
+	 * @param profileKey DataStore key, 1 to 50 characters.
+	 * @param notReleasedHandler What to do when another server holds the profile. Default "ForceLoad": ask the
+	 * holder to release it (at once when it runs this library, at its next save otherwise) and steal the lock
+	 * after 8 unanswered steps, so a crashed server's lock is taken in about a minute.
+	 * @example
+	 * const profile = store.LoadProfileAsync(`Player_${player.UserId}`);
+	 * if (profile === undefined) return player.Kick("Your data could not be loaded");
+	 */
+	public LoadProfileAsync(
+		profileKey: string,
+		notReleasedHandler: NotReleasedHandler = "ForceLoad",
+	): Profile<DataType, RobloxMetaData> | undefined {
+		const method = "ProfileStore:LoadProfileAsync()";
+		expectProfileKey(method, profileKey);
+		expectArgument(
+			method,
+			"notReleasedHandler",
+			notReleasedHandler,
+			t.union(t.literal("ForceLoad"), t.literal("Steal"), t.callback),
+			'"ForceLoad", "Steal" or a function',
+		);
+		expectServiceOpen(method);
+		if (this.loaded().has(profileKey)) {
+			error(
+				`[ProfileService] ${method}: profile ${this.identify(profileKey)} is already loaded on this server; release it before loading it again`,
+				2,
+			);
+		}
+		const token = (this.loadTokens.get(profileKey) ?? 0) + 1;
+		this.loadTokens.set(profileKey, token);
+		ServiceState.activeLoadJobs += 1;
+		const [ok, result] = pcall(() => this.loadLoop(profileKey, notReleasedHandler, token));
+		ServiceState.activeLoadJobs -= 1;
+		if (this.loadTokens.get(profileKey) === token) this.loadTokens.delete(profileKey);
+		if (!ok) error(result, 0);
+		return result;
+	}
+
+	private loadLoop(
+		key: string,
+		handler: NotReleasedHandler,
+		token: number,
+	): Profile<DataType, RobloxMetaData> | undefined {
+		const me: SessionTag = thisSession();
+		let forceLoad = handler === "ForceLoad";
+		let requestForceLoad = forceLoad;
+		let stealSession = false;
+		let aggressiveSteal = handler === "Steal";
+		let forceLoadSteps = 0;
+		let askedHolder = false;
+		const adapter = this.getAdapter();
+		if (!adapter.IsMock) ensureHandOffSubscribed();
+
+		while (!ServiceState.locked) {
+			if (forceLoad && !askedHolder && !adapter.IsMock) {
+				askedHolder = true;
+				this.askHolderToRelease(key, me);
+			}
+			const result = this.standardUpdate(key, {
+				existing: (payload) => {
+					if (ServiceState.locked) return;
+					const meta = payload.MetaData!;
+					const active = meta.ActiveSession;
+					if (active === undefined) {
+						meta.ActiveSession = me;
+						meta.ForceLoadSession = undefined;
+					} else if (typeIs(active, "table")) {
+						if (!sameSession(active, me[0], me[1])) {
+							const lastUpdate = meta.LastUpdate;
+							if (lastUpdate !== undefined && os.time() - lastUpdate > Settings.AssumeDeadSessionLock) {
+								meta.ActiveSession = me;
+								meta.ForceLoadSession = undefined;
+								return;
+							}
+							if (stealSession || aggressiveSteal) {
+								const uninterrupted = sameSession(meta.ForceLoadSession, me[0], me[1]);
+								if (uninterrupted || aggressiveSteal) {
+									meta.ActiveSession = me;
+									meta.ForceLoadSession = undefined;
+								}
+							} else if (requestForceLoad) {
+								meta.ForceLoadSession = me;
+							}
+						} else {
+							meta.ForceLoadSession = undefined;
+						}
+					}
+				},
+				missing: (payload) => {
+					payload.Data = deepCopy(this.template);
+					payload.MetaData = newMetaData(me);
+				},
+				edit: (payload) => {
+					if (ServiceState.locked) return;
+					const meta = payload.MetaData!;
+					if (sameSession(meta.ActiveSession, me[0], me[1])) {
+						meta.SessionLoadCount += 1;
+						meta.LastUpdate = os.time();
+					}
+				},
+			});
+			if (this.loadTokens.get(key) !== token) return undefined; // a newer load of this key took over
+			if (result === undefined) {
+				task.wait();
+				continue;
+			}
+			const [payload, keyInfo] = result;
+			const meta = payload.MetaData!;
+			const active = meta.ActiveSession;
+			if (typeIs(active, "table") && sameSession(active, me[0], me[1]) && keyInfo !== undefined) {
+				return this.adopt(key, payload, keyInfo);
+			}
+			if (!typeIs(active, "table")) {
+				task.wait();
+				continue;
+			}
+			if (forceLoad) {
+				if (!sameSession(meta.ForceLoadSession, me[0], me[1])) return undefined; // another server force-loads it
+				if (!requestForceLoad) {
+					forceLoadSteps += 1;
+					if (forceLoadSteps >= Settings.ForceLoadMaxSteps) stealSession = true;
+				}
+				requestForceLoad = false;
+				task.wait();
+			} else if (aggressiveSteal) {
+				task.wait();
+			} else {
+				const answer = (handler as (placeId: number, jobId: string) => unknown)(active[0], active[1]);
+				if (answer === "Repeat") {
+					task.wait(Settings.RepeatDelay);
+				} else if (answer === "Cancel") {
+					return undefined;
+				} else if (answer === "ForceLoad") {
+					forceLoad = true;
+					requestForceLoad = true;
+					task.wait();
+				} else if (answer === "Steal") {
+					aggressiveSteal = true;
+					task.wait();
+				} else {
+					error(
+						`[ProfileService] ProfileStore:LoadProfileAsync(): the notReleasedHandler returned ${tostring(answer)}; expected "Repeat", "Cancel", "ForceLoad" or "Steal"`,
+						0,
+					);
+				}
+			}
+		}
+		return undefined;
+	}
+
+	/** Reads who holds the key; if it is another live server, asks it to release and waits briefly for it. */
+	private askHolderToRelease(key: string, me: SessionTag) {
+		const adapter = this.getAdapter();
+		const [ok, stored] = pcall(() =>
+			writeQueue.run(adapter, `${this.lookup}\0${key}`, "get", () => adapter.GetAsync(key)),
+		);
+		if (!ok || !typeIs(stored, "table")) return;
+		const meta = (stored as StoredProfile).MetaData;
+		const active = meta?.ActiveSession;
+		if (!typeIs(active, "table") || sameSession(active, me[0], me[1])) return;
+		if (meta!.LastUpdate !== undefined && os.time() - meta!.LastUpdate > Settings.AssumeDeadSessionLock) return;
+		requestHandOff(active[1], this.lookup, key, Settings.HandOffWait);
+	}
+
+	private adopt(
+		key: string,
+		payload: StoredProfile,
+		keyInfo: ProfileKeyInfo,
+	): Profile<DataType, RobloxMetaData> | undefined {
+		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
+		meta.MetaTagsLatest = deepCopy(meta.MetaTags);
+		const profile = new Profile<DataType, RobloxMetaData>(
+			this,
+			key,
+			{
+				Data: payload.Data!,
+				MetaData: meta,
+				RobloxMetaData: payload.RobloxMetaData,
+				UserIds: payload.UserIds,
+				GlobalUpdates: payload.GlobalUpdates,
+			},
+			keyInfo,
+			false,
+		);
+		this.loaded().set(key, profile);
+		addToAutoSave(profile, () => this.spawnSave(profile, false));
+		if (ServiceState.locked) {
+			// Loaded while the server started shutting down: hand it straight back.
+			this.saveAsync(profile, true, false);
+			return undefined;
+		}
+		return profile;
+	}
+
+	// Saving -------------------------------------------------------------------------------------------------
+
+	private releaseInternally(profile: ProfileInternals) {
+		const loaded = this.loaded();
+		if (loaded.get(profile.key) === profile) loaded.delete(profile.key);
+		removeFromAutoSave(profile);
+		profile.markReleased();
+	}
+
+	/**
+	 * Checks that the profile can be stored. Returns the problem, after warning and firing IssueSignal, or
+	 * undefined. A profile that cannot be stored keeps its last good save and stays active.
+	 */
+	private checkStorable(profile: ProfileInternals): string | undefined {
+		const meta = profile.MetaData;
+		const problem =
+			findUnstorable(profile.Data, "Data") ??
+			findUnstorable(meta.MetaTags, "MetaData.MetaTags") ??
+			findUnstorable(profile.RobloxMetaData, "RobloxMetaData") ??
+			findUnstorable(profile.UserIds, "UserIds");
+		if (problem !== undefined) {
+			const message = `Save skipped: ${problem}; the last good save is kept`;
+			warn(`[ProfileService]: ${message} ${profile.Identify()}`);
+			ServiceState.issueSignal.Fire(message, this.name, profile.key);
+			return problem;
+		}
+		const size = encodedLength({
+			Data: profile.Data,
+			MetaData: {
+				ProfileCreateTime: meta.ProfileCreateTime,
+				SessionLoadCount: meta.SessionLoadCount,
+				ActiveSession: meta.ActiveSession,
+				ForceLoadSession: meta.ForceLoadSession,
+				LastUpdate: meta.LastUpdate,
+				MetaTags: meta.MetaTags,
+			},
+			GlobalUpdates: profile.GlobalUpdates.latest,
+			RobloxMetaData: profile.RobloxMetaData,
+			UserIds: profile.UserIds,
+		});
+		if (size > Settings.MaxValueLength) {
+			const message = `Save skipped: the profile is ${size} characters once encoded, over the DataStore limit of ${Settings.MaxValueLength}; the last good save is kept`;
+			warn(`[ProfileService]: ${message} ${profile.Identify()}`);
+			ServiceState.issueSignal.Fire(message, this.name, profile.key);
+			return message;
+		}
+		if (size > Settings.MaxValueLength * Settings.SizeWarningShare) {
+			if (!profile.sizeWarned) {
+				profile.sizeWarned = true;
+				warn(
+					`[ProfileService]: ${profile.Identify()} is ${size} characters once encoded, over ${Settings.SizeWarningShare * 100}% of the DataStore limit of ${Settings.MaxValueLength}`,
+				);
+			}
+		} else {
+			profile.sizeWarned = false;
+		}
+		return undefined;
+	}
+
+	/** @internal Saves a profile; with `release`, the last save that also removes the session lock. */
+	public saveAsync(profile: ProfileInternals, release: boolean, overwrite: boolean) {
+		const unstorable = this.checkStorable(profile);
+		// An auto-save of unstorable data is skipped; a release still removes the lock, keeping the stored data.
+		if (unstorable !== undefined && !release) {
+			if (overwrite) error(`[ProfileService] Profile:OverwriteAsync(): ${unstorable}`, 0);
+			return;
+		}
+		const writeData = unstorable === undefined;
+		const me = thisSession();
+		if (release && !overwrite) this.releaseInternally(profile);
+		ServiceState.activeSaveJobs += 1;
+		const lastLoadCount = profile.MetaData.SessionLoadCount;
+		for (;;) {
+			const result = this.standardUpdate(profile.key, {
+				edit: (latest) => {
+					const meta = latest.MetaData;
+					if (meta === undefined) return;
+					let owns = overwrite;
+					let forceLoadPending = false;
+					if (!overwrite) {
+						owns = sameSession(meta.ActiveSession, me[0], me[1]) && meta.SessionLoadCount === lastLoadCount;
+						forceLoadPending =
+							typeIs(meta.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, me[0], me[1]);
+					}
+					if (!owns) return;
+					if (overwrite) {
+						const source = profile.MetaData;
+						latest.Data = profile.Data;
+						latest.RobloxMetaData = profile.RobloxMetaData;
+						latest.UserIds = profile.UserIds;
+						latest.MetaData = {
+							ProfileCreateTime: source.ProfileCreateTime,
+							SessionLoadCount: source.SessionLoadCount,
+							LastUpdate: source.LastUpdate,
+							MetaTags: source.MetaTags as unknown as Record<string, unknown>,
+							ActiveSession: undefined,
+							ForceLoadSession: undefined,
+						};
+						latest.GlobalUpdates = profile.GlobalUpdates.latest;
+						return;
+					}
+					profile.GlobalUpdates.applyPending(latest.GlobalUpdates);
+					if (writeData) {
+						latest.Data = profile.Data;
+						latest.RobloxMetaData = profile.RobloxMetaData;
+						latest.UserIds = profile.UserIds;
+						meta.MetaTags = profile.MetaData.MetaTags as unknown as Record<string, unknown>;
+					}
+					meta.LastUpdate = os.time();
+					if (release || forceLoadPending) meta.ActiveSession = undefined;
+				},
+			});
+			if (result !== undefined && result[1] !== undefined) {
+				if (!overwrite) this.afterSave(profile, result[0], result[1], lastLoadCount, me);
+				break;
+			}
+			if (!release || overwrite) break;
+			// A release must reach the DataStore: retry, spaced by the write queue.
+			task.wait();
+		}
+		ServiceState.activeSaveJobs -= 1;
+	}
+
+	private afterSave(
+		profile: ProfileInternals,
+		payload: StoredProfile,
+		keyInfo: ProfileKeyInfo,
+		lastLoadCount: number,
+		me: SessionTag,
+	) {
+		profile.KeyInfo = keyInfo;
+		const latestMeta = payload.MetaData!;
+		const meta = profile.MetaData as unknown as Record<string, unknown>;
+		for (const field of MetaDataUpdatedFields)
+			meta[field] = (latestMeta as unknown as Record<string, unknown>)[field];
+		profile.MetaData.MetaTagsLatest = latestMeta.MetaTags as unknown as Map<string, unknown>;
+		const owns =
+			sameSession(latestMeta.ActiveSession, me[0], me[1]) && latestMeta.SessionLoadCount === lastLoadCount;
+		const active = this.loaded().get(profile.key) === profile;
+		profile.GlobalUpdates.deliver(payload.GlobalUpdates, owns && active);
+		if (!owns) {
+			if (active) this.releaseInternally(profile);
+			profile.fireHopReady();
+		}
+		profile.fireSaved();
+	}
+
+	// Other requests -------------------------------------------------------------------------------------------
+
+	/**
+	 * Sends global updates to a profile, loaded anywhere or nowhere (it need not exist yet). `updateHandler`
+	 * receives a GlobalUpdates object on which to call AddActiveUpdate, ChangeActiveUpdate and ClearActiveUpdate;
+	 * it must not yield. Yields; retries until the DataStore accepts the update. Returns the profile's updates.
+	 * @example
+	 * store.GlobalUpdateProfileAsync(`Player_${recipientId}`, (updates) => {
+	 * 	updates.AddActiveUpdate({ Type: "Gift", Item: "Sword" });
+	 * });
+	 */
+	public GlobalUpdateProfileAsync(
+		profileKey: string,
+		updateHandler: (globalUpdates: GlobalUpdates<GlobalUpdateData>) => void,
+	): GlobalUpdates<GlobalUpdateData> | undefined {
+		const method = "ProfileStore:GlobalUpdateProfileAsync()";
+		expectProfileKey(method, profileKey);
+		expectArgument(method, "updateHandler", updateHandler, t.callback, "a function");
+		expectServiceOpen(method);
+		while (!ServiceState.locked) {
+			// An error in the developer's handler (including a yield) cancels the write and is raised to the caller;
+			// it is not a DataStore issue and is not retried.
+			let handlerError: unknown;
+			const result = this.standardUpdate(profileKey, {
+				edit: (latest) => {
+					const updates = new GlobalUpdates<GlobalUpdateData>(latest.GlobalUpdates, "handler");
+					const [ok, err] = pcall(() =>
+						callWithoutYield("The GlobalUpdateProfileAsync update handler", () => updateHandler(updates)),
+					);
+					if (!ok) {
+						handlerError = err;
+						return false;
+					}
+				},
+			});
+			if (handlerError !== undefined) error(handlerError, 0);
+			if (result !== undefined) return new GlobalUpdates(result[0].GlobalUpdates, "view");
+			task.wait();
+		}
+		return undefined;
+	}
+
+	/**
+	 * Reads a profile without locking it: the latest version, or `version` (from a version listing). Returns
+	 * undefined when the key is empty or the version does not exist. The profile is in view mode: it never
+	 * saves, except through OverwriteAsync. Yields.
+	 */
+	public ViewProfileAsync(profileKey: string, version?: string): Profile<DataType, RobloxMetaData> | undefined {
+		const method = "ProfileStore:ViewProfileAsync()";
+		expectProfileKey(method, profileKey);
+		expectArgument(method, "version", version, t.optional(t.string), "a version string or undefined");
+		expectServiceOpen(method);
+		while (!ServiceState.locked) {
+			const result = this.standardUpdate(
+				profileKey,
+				{
+					missing: (payload) => {
+						payload.Data = deepCopy(this.template);
+						payload.MetaData = newMetaData(undefined);
+					},
+				},
+				true,
+				version,
+			);
+			if (result !== undefined) {
+				const [payload, keyInfo] = result;
+				if (keyInfo === undefined) return undefined;
+				const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
+				meta.MetaTagsLatest = deepCopy(meta.MetaTags);
+				return new Profile<DataType, RobloxMetaData>(
+					this,
+					profileKey,
+					{
+						Data: payload.Data!,
+						MetaData: meta,
+						RobloxMetaData: payload.RobloxMetaData,
+						UserIds: payload.UserIds,
+						GlobalUpdates: payload.GlobalUpdates,
+					},
+					keyInfo,
+					true,
+				);
+			}
+			task.wait();
+		}
+		return undefined;
+	}
+
+	/**
+	 * Lists a profile's saved versions, oldest first by default; each NextAsync returns the next version as a
+	 * view-mode profile. Works on Mock stores too.
+	 *
+	 * @param sortDirection Default Ascending.
+	 * @param minDate Earliest version time: a DateTime or Unix milliseconds.
+	 * @param maxDate Latest version time: a DateTime or Unix milliseconds.
+	 * @example
+	 * // Roll back to the last version before an incident:
+	 * const query = store.ProfileVersionQuery(key, Enum.SortDirection.Descending, undefined, DateTime.fromUniversalTime(2024, 8, 13));
+	 * const view = query.NextAsync();
+	 * view?.OverwriteAsync();
+	 */
+	public ProfileVersionQuery(
+		profileKey: string,
+		sortDirection?: Enum.SortDirection,
+		minDate?: DateTime | number,
+		maxDate?: DateTime | number,
+	): ProfileVersionQuery<DataType, RobloxMetaData> {
+		const method = "ProfileStore:ProfileVersionQuery()";
+		expectProfileKey(method, profileKey);
+		expectArgument(
+			method,
+			"sortDirection",
+			sortDirection,
+			t.optional(t.enum(Enum.SortDirection)),
+			"an Enum.SortDirection or undefined",
+		);
+		const date = t.optional(t.union(t.DateTime, t.number));
+		expectArgument(method, "minDate", minDate, date, "a DateTime, Unix milliseconds or undefined");
+		expectArgument(method, "maxDate", maxDate, date, "a DateTime, Unix milliseconds or undefined");
+		expectServiceOpen(method);
+		const toMillis = (value: DateTime | number | undefined) =>
+			typeIs(value, "DateTime") ? value.UnixTimestampMillis : (value as number | undefined);
+		return new ProfileVersionQuery(this, profileKey, sortDirection, toMillis(minDate), toMillis(maxDate));
+	}
+
+	/** @internal Lists versions through the request budget check. */
+	public listVersionsAsync(
+		key: string,
+		sortDirection: Enum.SortDirection | undefined,
+		minDate?: number,
+		maxDate?: number,
+	) {
+		const adapter = this.getAdapter();
+		return writeQueue.run(adapter, `${this.lookup}\0${key}`, "list", () =>
+			adapter.ListVersionsAsync(key, sortDirection, minDate, maxDate),
+		);
+	}
+
+	/**
+	 * Erases a profile's key (right of erasure). Returns whether the DataStore accepted it. Yields.
+	 */
+	public WipeProfileAsync(profileKey: string): boolean {
+		const method = "ProfileStore:WipeProfileAsync()";
+		expectProfileKey(method, profileKey);
+		expectServiceOpen(method);
+		const adapter = this.getAdapter();
+		const [ok, err] = pcall(() =>
+			writeQueue.run(adapter, `${this.lookup}\0${profileKey}`, "update", () => adapter.RemoveAsync(profileKey)),
+		);
+		if (!ok) registerIssue(tostring(err), this.name, this.identify(profileKey), profileKey);
+		return ok;
+	}
+}

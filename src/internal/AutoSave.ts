@@ -1,0 +1,64 @@
+import { Settings } from "./Constants";
+import type { ProfileInternals } from "./ProfileHost";
+import { ServiceState } from "./ServiceState";
+
+/**
+ * The auto-save rotation: every loaded profile is saved once per AutoSaveSeconds, the saves spread evenly over
+ * that period. A thread that sleeps between turns replaces the original's per-frame Heartbeat check, so an idle
+ * server costs nothing. Freshly loaded profiles wait a full period before their first auto-save.
+ * @internal
+ */
+let loopRunning = false;
+
+function nextDue(): ProfileInternals | undefined {
+	const list = ServiceState.autoSave;
+	const now = os.clock();
+	for (let i = 0; i < list.size(); i++) {
+		const profile = list[i];
+		if (now - profile.loadedAt >= Settings.AutoSaveSeconds) {
+			list.remove(i);
+			list.push(profile);
+			return profile;
+		}
+	}
+	return undefined;
+}
+
+function loop() {
+	for (;;) {
+		const count = ServiceState.autoSave.size();
+		if (count === 0) {
+			loopRunning = false;
+			return;
+		}
+		task.wait(Settings.AutoSaveSeconds / count);
+		const profile = nextDue();
+		if (profile !== undefined) ServiceState.autoSaveHandlers.get(profile)?.();
+	}
+}
+
+/** @internal */
+export function addToAutoSave(profile: ProfileInternals, save: () => void) {
+	ServiceState.autoSave.push(profile);
+	ServiceState.autoSaveHandlers.set(profile, save);
+	if (!loopRunning) {
+		loopRunning = true;
+		task.spawn(loop);
+	}
+}
+
+/** @internal */
+export function removeFromAutoSave(profile: ProfileInternals) {
+	const index = ServiceState.autoSave.indexOf(profile);
+	if (index !== -1) ServiceState.autoSave.remove(index);
+	ServiceState.autoSaveHandlers.delete(profile);
+}
+
+/** Moves a profile to the end of the rotation, so a manual save is not followed by an auto-save right away. @internal */
+export function restartAutoSave(profile: ProfileInternals) {
+	const index = ServiceState.autoSave.indexOf(profile);
+	if (index !== -1) {
+		ServiceState.autoSave.remove(index);
+		ServiceState.autoSave.push(profile);
+	}
+}

@@ -1,0 +1,41 @@
+/**
+ * Timings and limits. The lock protocol values match the original ProfileService so that mixed fleets agree on
+ * when a lock is dead; the write spacing follows the DataStore guide's 6 s per-key cooldown.
+ * @internal
+ */
+export const Settings = {
+	/** Every loaded profile is saved once per this many seconds, spread evenly over the profiles. */
+	AutoSaveSeconds: 30,
+	/** Minimum seconds between two writes to one key from this server (the DataStore write cooldown). */
+	WriteCooldown: 6,
+	/** ForceLoad steps (writes that find our ForceLoadSession still pending) before the lock is stolen. */
+	ForceLoadMaxSteps: 8,
+	/** A lock whose LastUpdate is older than this is dead and taken at once. */
+	AssumeDeadSessionLock: 30 * 60,
+	/** Seconds a "Repeat" from a not-released handler waits before trying again. */
+	RepeatDelay: 15,
+	/** Issues within IssueLast seconds that start the critical state. */
+	IssueCountForCriticalState: 5,
+	IssueLast: 120,
+	/** Seconds without issues that end the critical state. */
+	CriticalStateLast: 120,
+	/** DataStore limits (Roblox's data stores guide). */
+	MaxKeyLength: 50,
+	MaxNameLength: 50,
+	MaxValueLength: 4194304,
+	/** Share of the value limit past which every save warns. */
+	SizeWarningShare: 0.8,
+	/** Seconds a ForceLoad waits for a live holder to answer a release request before the standard protocol. */
+	HandOffWait: 2,
+	/** Budget a request leaves for others before backing off (the server-close saves need headroom). */
+	BudgetReserve: 1,
+} as const;
+
+/** MetaData fields that every save copies from the stored profile into the live one. @internal */
+export const MetaDataUpdatedFields = [
+	"ProfileCreateTime",
+	"SessionLoadCount",
+	"ActiveSession",
+	"ForceLoadSession",
+	"LastUpdate",
+] as const;

@@ -1,0 +1,88 @@
+/**
+ * The value ProfileService stores under a profile key. The layout is the original ProfileService's, field for
+ * field, so that profiles saved by either library load in the other and both honour each other's locks.
+ * @internal
+ */
+export type SessionTag = [placeId: number, jobId: string];
+
+/** @internal */
+export interface StoredMetaData {
+	ProfileCreateTime: number;
+	SessionLoadCount: number;
+	ActiveSession?: SessionTag;
+	ForceLoadSession?: SessionTag;
+	MetaTags: Record<string, unknown>;
+	LastUpdate?: number;
+}
+
+/** One global update: [id, version, locked, data]. @internal */
+export type StoredGlobalUpdate = [id: number, version: number, locked: boolean, data: object];
+
+/** [last update index, updates]. @internal */
+export type StoredGlobalUpdates = [index: number, updates: StoredGlobalUpdate[]];
+
+/** @internal */
+export interface StoredProfile {
+	Data?: object;
+	MetaData?: StoredMetaData;
+	GlobalUpdates: StoredGlobalUpdates;
+	RobloxMetaData?: object;
+	UserIds?: number[];
+	/** Set while a corrupted value has been replaced; cleared by the next load. */
+	WasCorrupted?: boolean;
+}
+
+/** Copies a table and every table inside it. @internal */
+export function deepCopy<T>(value: T): T {
+	if (!typeIs(value, "table")) return value;
+	const copy = new Map<unknown, unknown>();
+	for (const [k, v] of pairs(value as unknown as Map<unknown, unknown>)) copy.set(k, deepCopy(v));
+	return copy as unknown as T;
+}
+
+/** @internal */
+export function isSessionTag(value: unknown): value is SessionTag {
+	return typeIs(value, "table");
+}
+
+/** @internal */
+export function sameSession(tag: SessionTag | undefined, placeId: number, jobId: string): boolean {
+	return tag !== undefined && typeIs(tag, "table") && tag[0] === placeId && tag[1] === jobId;
+}
+
+/**
+ * Turns whatever a key holds into a StoredProfile, exactly as the original does: a valid profile is kept, a key
+ * with only global updates keeps them, anything else is a missing profile (and a corrupted one when not empty).
+ * @internal
+ */
+export function normalizePayload(latest: unknown): { payload: StoredProfile; missing: boolean; corrupted: boolean } {
+	let globalUpdates: StoredGlobalUpdates = [0, []];
+	if (latest === undefined) {
+		return { payload: { GlobalUpdates: globalUpdates }, missing: true, corrupted: false };
+	}
+	if (!typeIs(latest, "table")) {
+		return { payload: { GlobalUpdates: globalUpdates }, missing: true, corrupted: true };
+	}
+	const value = latest as StoredProfile;
+	if (typeIs(value.Data, "table") && typeIs(value.MetaData, "table") && typeIs(value.GlobalUpdates, "table")) {
+		value.WasCorrupted = false;
+		return { payload: value, missing: false, corrupted: false };
+	}
+	if (value.Data === undefined && value.MetaData === undefined && typeIs(value.GlobalUpdates, "table")) {
+		value.WasCorrupted = false;
+		globalUpdates = value.GlobalUpdates;
+		return { payload: { GlobalUpdates: globalUpdates }, missing: true, corrupted: false };
+	}
+	return { payload: { GlobalUpdates: globalUpdates }, missing: true, corrupted: true };
+}
+
+/** A new profile's MetaData. @internal */
+export function newMetaData(activeSession: SessionTag | undefined): StoredMetaData {
+	return {
+		ProfileCreateTime: os.time(),
+		SessionLoadCount: 0,
+		ActiveSession: activeSession,
+		ForceLoadSession: undefined,
+		MetaTags: {},
+	};
+}

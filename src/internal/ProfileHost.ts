@@ -1,0 +1,51 @@
+import type { ProfileKeyInfo } from "../DataStoreAdapter";
+import type { GlobalUpdateData, GlobalUpdates } from "../GlobalUpdates";
+
+/**
+ * What a Profile needs from the ProfileStore that made it, without importing it (which would be a require cycle).
+ * @internal
+ */
+export interface ProfileHost {
+	readonly template: object;
+	isMockStore(): boolean;
+	identify(key: string): string;
+	isLoaded(key: string, profile: object): boolean;
+	isWriteQueueIdle(key: string): boolean;
+	/** Starts a save in a new thread. */
+	spawnSave(profile: ProfileInternals, release: boolean): void;
+	/** Saves a view-mode profile over the latest version and removes any lock. Yields. */
+	overwriteAsync(profile: ProfileInternals): void;
+	/** Moves the profile to the end of the auto-save rotation. */
+	restartAutoSave(profile: ProfileInternals): void;
+}
+
+/** The fields of a Profile that the saver reads and writes. @internal */
+export interface ProfileInternals {
+	Data: object;
+	MetaData: {
+		ProfileCreateTime: number;
+		SessionLoadCount: number;
+		ActiveSession?: [number, string];
+		ForceLoadSession?: [number, string];
+		LastUpdate?: number;
+		MetaTags: Map<string, unknown>;
+		MetaTagsLatest: Map<string, unknown>;
+	};
+	RobloxMetaData: object;
+	UserIds: number[];
+	KeyInfo: ProfileKeyInfo;
+	GlobalUpdates: GlobalUpdates<GlobalUpdateData>;
+	Identify(): string;
+	readonly key: string;
+	readonly viewMode: boolean;
+	readonly loadedAt: number;
+	sizeWarned: boolean;
+	hopReady: boolean;
+	markReleased(): void;
+	/** Releases the profile because another server asked for it. */
+	requestRelease(): void;
+	/** Calls `callback` once the release has reached the DataStore. */
+	onHopReady(callback: () => void): void;
+	fireSaved(): void;
+	fireHopReady(): void;
+}

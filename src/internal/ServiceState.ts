@@ -1,0 +1,73 @@
+import Signal from "@rbxts/signal";
+import { DataStoreService, RunService } from "@rbxts/services";
+import { IssueTracker } from "./IssueTracker";
+import type { ProfileInternals } from "./ProfileHost";
+
+/** Module-level state shared by every ProfileStore of this server. @internal */
+export const ServiceState = {
+	locked: false,
+	placeId: game.PlaceId,
+	jobId: game.JobId,
+	isStudio: RunService.IsStudio(),
+	issueSignal: new Signal<(errorMessage: string, profileStoreName: string, profileKey: string) => void>(),
+	corruptionSignal: new Signal<(profileStoreName: string, profileKey: string) => void>(),
+	criticalStateSignal: new Signal<(isCriticalState: boolean) => void>(),
+	issues: undefined as unknown as IssueTracker,
+	activeLoadJobs: 0,
+	activeSaveJobs: 0,
+	/** Set when Studio has no DataStore access: live stores then use an in-memory store. */
+	useOfflineMock: false,
+	liveCheckActive: false,
+	/** Profiles loaded on this server: ["live" | "mock"][store lookup][key]. */
+	loaded: new Map<string, Map<string, ProfileInternals>>(),
+	/** Profiles in the auto-save rotation, oldest turn first. */
+	autoSave: [] as ProfileInternals[],
+	/** How to save a profile of the rotation (set by ProfileStore). */
+	autoSaveHandlers: new Map<ProfileInternals, () => void>(),
+};
+ServiceState.issues = new IssueTracker(ServiceState.criticalStateSignal);
+
+/** The [placeId, jobId] tag of this server. @internal */
+export function thisSession(): [number, string] {
+	return [ServiceState.placeId, ServiceState.jobId];
+}
+
+/** Waits until the Studio API-access check, if any, has finished. @internal */
+export function waitForLiveCheck() {
+	while (ServiceState.liveCheckActive) task.wait();
+}
+
+/** @internal */
+export function loadedMap(isMock: boolean, lookup: string): Map<string, ProfileInternals> {
+	const id = `${isMock ? "mock" : "live"}\0${lookup}`;
+	let map = ServiceState.loaded.get(id);
+	if (map === undefined) {
+		map = new Map();
+		ServiceState.loaded.set(id, map);
+	}
+	return map;
+}
+
+// In Studio, find out once whether DataStores are reachable; without API access live stores fall back to an
+// in-memory store, as the original does, and say so.
+if (ServiceState.isStudio) {
+	ServiceState.liveCheckActive = true;
+	task.spawn(() => {
+		const [ok, message] = pcall(() => DataStoreService.GetDataStore("____PS").SetAsync("____PS", os.time()));
+		const text = tostring(message);
+		const noInternet = !ok && text.find("ConnectFail", 1, true)[0] !== undefined;
+		if (noInternet) warn("[ProfileService]: No internet access - check your network connection");
+		if (
+			!ok &&
+			(text.find("403", 1, true)[0] !== undefined ||
+				text.find("must publish", 1, true)[0] !== undefined ||
+				noInternet)
+		) {
+			ServiceState.useOfflineMock = true;
+			warn("[ProfileService]: Roblox API services unavailable - data will not be saved (using a mock DataStore)");
+		} else {
+			print("[ProfileService]: Roblox API services available - data will be saved");
+		}
+		ServiceState.liveCheckActive = false;
+	});
+}

@@ -1,0 +1,44 @@
+import type * as Library from "../../src";
+import Runtime, { type SimServer } from "../Runtime";
+
+/** Our library as loaded in one simulated server (each server has its own module cache and singleton). */
+export type Lib = typeof Library;
+
+export const TEMPLATE = { Coins: 0, Items: [] as string[], Stats: { Level: 1 } };
+export type Data = typeof TEMPLATE;
+
+export function ours(server: SimServer): Lib {
+	return server.require<Lib>("ReplicatedStorage/ProfileService");
+}
+
+export function storeOn(server: SimServer, name = "PlayerData", scope?: string) {
+	return ours(server).ProfileService.GetProfileStore(
+		scope !== undefined ? { Name: name, Scope: scope } : name,
+		TEMPLATE,
+	);
+}
+
+/** The stored value of a key, decoded. */
+export function stored(key: string, name = "PlayerData", scope?: string) {
+	const [value] = Runtime.store().get(name, scope, key);
+	return value as
+		| {
+				Data: Data;
+				MetaData: {
+					ActiveSession?: [number, string];
+					ForceLoadSession?: [number, string];
+					SessionLoadCount: number;
+					LastUpdate?: number;
+					ProfileCreateTime: number;
+					MetaTags: Record<string, unknown>;
+				};
+				GlobalUpdates: [number, Array<[number, number, boolean, object]>];
+				UserIds?: number[];
+				RobloxMetaData?: object;
+		  }
+		| undefined;
+}
+
+export function startServers(...names: string[]): SimServer[] {
+	return names.map((name) => Runtime.startServer({ name }));
+}
