@@ -375,7 +375,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		const active = meta?.ActiveSession;
 		if (!typeIs(active, "table") || sameSession(active, me[0], me[1])) return;
 		if (meta!.LastUpdate !== undefined && os.time() - meta!.LastUpdate > Settings.AssumeDeadSessionLock) return;
-		requestHandOff(active[1], this.lookup, key, Settings.HandOffWait);
+		requestHandOff(active[1], this.lookup, key, Settings.HandOffAckWait, Settings.HandOffReleaseWait);
 	}
 
 	private adopt(

@@ -25,8 +25,10 @@ export const Settings = {
 	MaxValueLength: 4194304,
 	/** Share of the value limit past which every save warns. */
 	SizeWarningShare: 0.8,
-	/** Seconds a ForceLoad waits for a live holder to answer a release request before the standard protocol. */
-	HandOffWait: 2,
+	/** Seconds a ForceLoad waits for the holder to acknowledge a release request before the standard protocol. */
+	HandOffAckWait: 2,
+	/** Seconds more it waits for an acknowledged release (the holder's write cooldown plus a round trip). */
+	HandOffReleaseWait: 10,
 	/** Budget a request leaves for others before backing off (the server-close saves need headroom). */
 	BudgetReserve: 1,
 } as const;

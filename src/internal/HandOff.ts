@@ -9,7 +9,8 @@ import { ServiceState } from "./ServiceState";
  * @internal
  */
 interface HandOffMessage {
-	t: "release" | "released";
+	/** "release": please release; "ack": releasing now; "released": the release reached the DataStore. */
+	t: "release" | "ack" | "released";
 	s: string;
 	k: string;
 	j: string;
@@ -17,7 +18,8 @@ interface HandOffMessage {
 
 const TOPIC_PREFIX = "ProfileService_HandOff_";
 
-const waiters = new Map<string, thread[]>();
+/** Hand-off requests this server is waiting on: lookup\0key -> what the holder has said so far. */
+const pending = new Map<string, { acked: boolean; released: boolean }>();
 let subscribed = false;
 let subscribing = false;
 
@@ -38,20 +40,21 @@ function publish(jobId: string, message: HandOffMessage) {
 function onMessage(raw: unknown) {
 	const [ok, message] = pcall(() => HttpService.JSONDecode(raw as string) as HandOffMessage);
 	if (!ok || !typeIs(message, "table")) return;
-	if (message.t === "released") {
-		const id = waiterId(message.s, message.k);
-		const list = waiters.get(id);
-		if (list === undefined) return;
-		waiters.delete(id);
-		for (const thread of list) task.spawn(thread, true);
+	if (message.t === "ack" || message.t === "released") {
+		const state = pending.get(waiterId(message.s, message.k));
+		if (state === undefined) return;
+		if (message.t === "ack") state.acked = true;
+		else state.released = true;
 	} else if (message.t === "release") {
 		const profile = ServiceState.loaded.get(`live\0${message.s}`)?.get(message.k);
-		const reply: HandOffMessage = { t: "released", s: message.s, k: message.k, j: ServiceState.jobId };
+		const reply = (t: HandOffMessage["t"]) =>
+			publish(message.j, { t, s: message.s, k: message.k, j: ServiceState.jobId });
 		if (profile === undefined) {
-			publish(message.j, reply);
+			reply("released");
 			return;
 		}
-		profile.onHopReady(() => publish(message.j, reply));
+		reply("ack");
+		profile.onHopReady(() => reply("released"));
 		profile.requestRelease();
 	}
 }
@@ -70,32 +73,29 @@ export function ensureHandOffSubscribed() {
 }
 
 /**
- * Asks the server `holderJobId` to release the profile, and waits up to `timeout` seconds for its answer.
+ * Asks the server `holderJobId` to release the profile. Waits up to `ackTimeout` seconds for it to acknowledge
+ * (a server running this library), then up to `releaseTimeout` more for the release to reach the DataStore.
  * Returns true when the holder reported the release.
  */
-export function requestHandOff(holderJobId: string, lookup: string, key: string, timeout: number): boolean {
+export function requestHandOff(
+	holderJobId: string,
+	lookup: string,
+	key: string,
+	ackTimeout: number,
+	releaseTimeout: number,
+): boolean {
 	if (holderJobId === "" || ServiceState.jobId === "") return false;
 	ensureHandOffSubscribed();
 	const id = waiterId(lookup, key);
-	const thread = coroutine.running();
-	let list = waiters.get(id);
-	if (list === undefined) {
-		list = [];
-		waiters.set(id, list);
-	}
-	list.push(thread);
-	let answered = false;
-	const timer = task.delay(timeout, () => {
-		const current = waiters.get(id);
-		const index = current?.indexOf(thread) ?? -1;
-		if (current && index !== -1) {
-			current.remove(index);
-			if (current.size() === 0) waiters.delete(id);
-			task.spawn(thread, false);
-		}
-	});
+	const state = { acked: false, released: false };
+	pending.set(id, state);
 	publish(holderJobId, { t: "release", s: lookup, k: key, j: ServiceState.jobId });
-	answered = coroutine.yield()[0] as boolean;
-	if (answered) task.cancel(timer);
-	return answered;
+	const start = os.clock();
+	while (!state.released) {
+		const limit = state.acked ? ackTimeout + releaseTimeout : ackTimeout;
+		if (os.clock() - start >= limit) break;
+		task.wait(0.1);
+	}
+	if (pending.get(id) === state) pending.delete(id);
+	return state.released;
 }
