@@ -1,3 +1,4 @@
+import { joinKey } from "./internal/Keys";
 import { t } from "@rbxts/t";
 import type { DataStoreAdapter, ProfileKeyInfo } from "./DataStoreAdapter";
 import { GlobalUpdates, type GlobalUpdateData } from "./GlobalUpdates";
@@ -95,7 +96,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	) {
 		this.name = name;
 		this.scope = scope;
-		this.lookup = `${name}\0${scope ?? ""}`;
+		this.lookup = joinKey(name, scope ?? "");
 		this.template = template;
 		this.isUserMock = isUserMock;
 		this.adapter = isUserMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
@@ -136,7 +137,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 
 	/** @internal */
 	public isWriteQueueIdle(key: string) {
-		return writeQueue.isIdle(`${this.lookup}\0${key}`);
+		return writeQueue.isIdle(joinKey(this.lookup, key));
 	}
 
 	/** @internal */
@@ -181,7 +182,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		};
 		let value: unknown;
 		let keyInfo: ProfileKeyInfo | undefined;
-		const queueKey = `${this.lookup}\0${key}`;
+		const queueKey = joinKey(this.lookup, key);
 		const [ok, err] = pcall(() => {
 			if (isGet) {
 				const [stored, info] = writeQueue.run(adapter, queueKey, "get", () => adapter.GetAsync(key, version));
@@ -368,7 +369,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	private askHolderToRelease(key: string, me: SessionTag) {
 		const adapter = this.getAdapter();
 		const [ok, stored] = pcall(() =>
-			writeQueue.run(adapter, `${this.lookup}\0${key}`, "get", () => adapter.GetAsync(key)),
+			writeQueue.run(adapter, joinKey(this.lookup, key), "get", () => adapter.GetAsync(key)),
 		);
 		if (!ok || !typeIs(stored, "table")) return;
 		const meta = (stored as StoredProfile).MetaData;
@@ -688,7 +689,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		maxDate?: number,
 	) {
 		const adapter = this.getAdapter();
-		return writeQueue.run(adapter, `${this.lookup}\0${key}`, "list", () =>
+		return writeQueue.run(adapter, joinKey(this.lookup, key), "list", () =>
 			adapter.ListVersionsAsync(key, sortDirection, minDate, maxDate),
 		);
 	}
@@ -702,7 +703,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		expectServiceOpen(method);
 		const adapter = this.getAdapter();
 		const [ok, err] = pcall(() =>
-			writeQueue.run(adapter, `${this.lookup}\0${profileKey}`, "update", () => adapter.RemoveAsync(profileKey)),
+			writeQueue.run(adapter, joinKey(this.lookup, profileKey), "update", () => adapter.RemoveAsync(profileKey)),
 		);
 		if (!ok) registerIssue(tostring(err), this.name, this.identify(profileKey), profileKey);
 		return ok;

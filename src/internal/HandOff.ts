@@ -1,3 +1,4 @@
+import { joinKey } from "./Keys";
 import { HttpService, MessagingService } from "@rbxts/services";
 import { ServiceState } from "./ServiceState";
 
@@ -28,7 +29,7 @@ function topicOf(jobId: string) {
 }
 
 function waiterId(lookup: string, key: string) {
-	return `${lookup}\0${key}`;
+	return joinKey(lookup, key);
 }
 
 function publish(jobId: string, message: HandOffMessage) {
@@ -46,7 +47,7 @@ function onMessage(raw: unknown) {
 		if (message.t === "ack") state.acked = true;
 		else state.released = true;
 	} else if (message.t === "release") {
-		const profile = ServiceState.loaded.get(`live\0${message.s}`)?.get(message.k);
+		const profile = ServiceState.loaded.get(joinKey("live", message.s))?.get(message.k);
 		const reply = (t: HandOffMessage["t"]) =>
 			publish(message.j, { t, s: message.s, k: message.k, j: ServiceState.jobId });
 		if (profile === undefined) {

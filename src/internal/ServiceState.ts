@@ -1,3 +1,4 @@
+import { joinKey } from "./Keys";
 import Signal from "@rbxts/signal";
 import { DataStoreService, RunService } from "@rbxts/services";
 import { IssueTracker } from "./IssueTracker";
@@ -39,7 +40,7 @@ export function waitForLiveCheck() {
 
 /** @internal */
 export function loadedMap(isMock: boolean, lookup: string): Map<string, ProfileInternals> {
-	const id = `${isMock ? "mock" : "live"}\0${lookup}`;
+	const id = joinKey(isMock ? "mock" : "live", lookup);
 	let map = ServiceState.loaded.get(id);
 	if (map === undefined) {
 		map = new Map();
