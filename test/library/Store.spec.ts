@@ -1,5 +1,5 @@
 import Runtime from "../Runtime";
-import { ours, startServers, storeOn, stored, TEMPLATE } from "./Fixtures";
+import { ours, startServers, storeOn, stored } from "./Fixtures";
 
 export = () => {
 	beforeEach(() =>
