@@ -22,6 +22,25 @@ export = () => {
 			expect(stored("Contest_1")!.MetaData.ActiveSession![1]).to.equal(b.jobId);
 		});
 
+		it("delivers a gift sent from a third server to whichever server won the contest", () => {
+			const [a, b, c] = startServers("A", "B", "C");
+			a.call(() => storeOn(a).LoadProfileAsync("Contest_7"));
+			const profileB = b.call(() => storeOn(b).LoadProfileAsync("Contest_7"))!;
+			const gifts: string[] = [];
+			profileB.GlobalUpdates.ListenToNewActiveUpdate((id) => profileB.GlobalUpdates.LockActiveUpdate(id));
+			profileB.GlobalUpdates.ListenToNewLockedUpdate((id, data) => {
+				gifts.push(data.Item as string);
+				profileB.GlobalUpdates.ClearLockedUpdate(id);
+			});
+			c.call(() =>
+				storeOn(c).GlobalUpdateProfileAsync("Contest_7", (u) =>
+					u.AddActiveUpdate({ Type: "Gift", Item: "Crown" }),
+				),
+			);
+			Runtime.waitUntil(() => gifts.size() === 1, 120, "gift delivered to B");
+			expect(gifts[0]).to.equal("Crown");
+		});
+
 		it("Steal: takes the lock at once; the old holder's next save finds it lost and releases locally", () => {
 			const [a, b] = startServers("A", "B");
 			const profileA = a.call(() => storeOn(a).LoadProfileAsync("Contest_2"))!;
