@@ -1,4 +1,6 @@
+import { t } from "@rbxts/t";
 import { ScriptSignal, type ScriptConnection } from "./ScriptSignal";
+import { expectArgument } from "./internal/Arguments";
 import type { StoredGlobalUpdate, StoredGlobalUpdates } from "./internal/Payload";
 
 /** The data of a global update: any table of your own. */
@@ -17,22 +19,14 @@ export type GlobalUpdateEntry<U extends object = GlobalUpdateData> = [updateId: 
  */
 export type GlobalUpdatesMode = "profile" | "handler" | "view";
 
+const wholeNumber = (value: unknown): value is number => t.number(value) && value % 1 === 0;
+
 function expectUpdateId(method: string, updateId: unknown): asserts updateId is number {
-	if (!typeIs(updateId, "number") || updateId % 1 !== 0) {
-		error(
-			`[ProfileService] GlobalUpdates:${method}(): argument "updateId" must be a whole number, got ${typeOf(updateId)} (${tostring(updateId)})`,
-			3,
-		);
-	}
+	expectArgument(`GlobalUpdates:${method}()`, "updateId", updateId, wholeNumber, "a whole number");
 }
 
 function expectUpdateData(method: string, updateData: unknown): asserts updateData is object {
-	if (!typeIs(updateData, "table")) {
-		error(
-			`[ProfileService] GlobalUpdates:${method}(): argument "updateData" must be a table, got ${typeOf(updateData)}`,
-			3,
-		);
-	}
+	expectArgument(`GlobalUpdates:${method}()`, "updateData", updateData, t.table, "a table");
 }
 
 /**
@@ -101,12 +95,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	 * at load time are in {@link GetActiveUpdates}. Usually the listener calls {@link LockActiveUpdate}.
 	 */
 	public ListenToNewActiveUpdate(listener: (updateId: number, updateData: U) => void): ScriptConnection {
-		if (!typeIs(listener, "function")) {
-			error(
-				`[ProfileService] GlobalUpdates:ListenToNewActiveUpdate(): argument "listener" must be a function, got ${typeOf(listener)}`,
-				2,
-			);
-		}
+		expectArgument("GlobalUpdates:ListenToNewActiveUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewActiveUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
 		return this.newActive.Connect(listener);
@@ -117,12 +106,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	 * call {@link ClearLockedUpdate}. Once one listener clears an update, later listeners are not called for it.
 	 */
 	public ListenToNewLockedUpdate(listener: (updateId: number, updateData: U) => void): ScriptConnection {
-		if (!typeIs(listener, "function")) {
-			error(
-				`[ProfileService] GlobalUpdates:ListenToNewLockedUpdate(): argument "listener" must be a function, got ${typeOf(listener)}`,
-				2,
-			);
-		}
+		expectArgument("GlobalUpdates:ListenToNewLockedUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewLockedUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
 		return this.newLocked.Connect(listener);

@@ -3,6 +3,11 @@ import { GlobalUpdates, type GlobalUpdateData } from "./GlobalUpdates";
 import { ScriptSignal, type ScriptConnection } from "./ScriptSignal";
 import { deepCopy } from "./internal/Payload";
 import type { ProfileHost, ProfileInternals } from "./internal/ProfileHost";
+import { expectArgument } from "./internal/Arguments";
+import { t } from "@rbxts/t";
+
+const wholeNumber = (value: unknown): value is number => t.number(value) && value % 1 === 0;
+const nonEmptyString = (value: unknown): value is string => t.string(value) && value.size() > 0;
 
 /** Information about a profile, saved with it. */
 export interface ProfileMetaData {
@@ -124,12 +129,7 @@ export class Profile<
 
 	/** Sets `MetaData.MetaTags[tagName]`; the value reaches MetaTagsLatest after the next save. */
 	public SetMetaTag(tagName: string, value: unknown): void {
-		if (!typeIs(tagName, "string") || tagName.size() === 0) {
-			error(
-				`[ProfileService] Profile:SetMetaTag(): argument "tagName" must be a non-empty string, got ${typeOf(tagName)} (${tostring(tagName)})`,
-				2,
-			);
-		}
+		expectArgument("Profile:SetMetaTag()", "tagName", tagName, nonEmptyString, "a non-empty string");
 		this.MetaData.MetaTags.set(tagName, value);
 	}
 
@@ -145,12 +145,7 @@ export class Profile<
 	public ListenToRelease(
 		listener: (placeId: number | undefined, jobId: string | undefined) => void,
 	): ScriptConnection {
-		if (!typeIs(listener, "function")) {
-			error(
-				`[ProfileService] Profile:ListenToRelease(): argument "listener" must be a function, got ${typeOf(listener)}`,
-				2,
-			);
-		}
+		expectArgument("Profile:ListenToRelease()", "listener", listener, t.callback, "a function");
 		if (this.viewMode) return NO_CONNECTION;
 		if (!this.IsActive()) {
 			const session = this.MetaData.ActiveSession;
@@ -171,12 +166,7 @@ export class Profile<
 
 	/** Calls `listener` once the released lock has reached the DataStore (before teleporting the player). */
 	public ListenToHopReady(listener: () => void): ScriptConnection {
-		if (!typeIs(listener, "function")) {
-			error(
-				`[ProfileService] Profile:ListenToHopReady(): argument "listener" must be a function, got ${typeOf(listener)}`,
-				2,
-			);
-		}
+		expectArgument("Profile:ListenToHopReady()", "listener", listener, t.callback, "a function");
 		if (this.viewMode) return NO_CONNECTION;
 		if (this.hopReady) {
 			task.spawn(listener);
@@ -187,24 +177,14 @@ export class Profile<
 
 	/** Associates a user id with the profile (GDPR). Negative ids are kept only in mock stores. */
 	public AddUserId(userId: number): void {
-		if (!typeIs(userId, "number") || userId % 1 !== 0) {
-			error(
-				`[ProfileService] Profile:AddUserId(): argument "userId" must be a whole number, got ${typeOf(userId)} (${tostring(userId)})`,
-				2,
-			);
-		}
+		expectArgument("Profile:AddUserId()", "userId", userId, wholeNumber, "a whole number");
 		if (userId < 0 && !this.host.isMockStore()) return;
 		if (!this.UserIds.includes(userId)) this.UserIds.push(userId);
 	}
 
 	/** Removes a user id association. */
 	public RemoveUserId(userId: number): void {
-		if (!typeIs(userId, "number") || userId % 1 !== 0) {
-			error(
-				`[ProfileService] Profile:RemoveUserId(): argument "userId" must be a whole number, got ${typeOf(userId)} (${tostring(userId)})`,
-				2,
-			);
-		}
+		expectArgument("Profile:RemoveUserId()", "userId", userId, wholeNumber, "a whole number");
 		const index = this.UserIds.indexOf(userId);
 		if (index !== -1) this.UserIds.remove(index);
 	}
