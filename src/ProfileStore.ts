@@ -379,14 +379,11 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		requestHandOff(active[1], this.lookup, key, Settings.HandOffAckWait, Settings.HandOffReleaseWait);
 	}
 
-	private adopt(
-		key: string,
-		payload: StoredProfile,
-		keyInfo: ProfileKeyInfo,
-	): Profile<DataType, RobloxMetaData> | undefined {
+	/** A Profile over a stored payload; MetaTagsLatest starts as a copy of the stored MetaTags. */
+	private makeProfile(key: string, payload: StoredProfile, keyInfo: ProfileKeyInfo, viewMode: boolean) {
 		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
 		meta.MetaTagsLatest = deepCopy(meta.MetaTags);
-		const profile = new Profile<DataType, RobloxMetaData>(
+		return new Profile<DataType, RobloxMetaData>(
 			this,
 			key,
 			{
@@ -397,8 +394,16 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 				GlobalUpdates: payload.GlobalUpdates,
 			},
 			keyInfo,
-			false,
+			viewMode,
 		);
+	}
+
+	private adopt(
+		key: string,
+		payload: StoredProfile,
+		keyInfo: ProfileKeyInfo,
+	): Profile<DataType, RobloxMetaData> | undefined {
+		const profile = this.makeProfile(key, payload, keyInfo, false);
 		this.loaded().set(key, profile);
 		addToAutoSave(profile, () => this.spawnSave(profile, false));
 		if (ServiceState.locked) {
@@ -623,21 +628,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			if (result !== undefined) {
 				const [payload, keyInfo] = result;
 				if (keyInfo === undefined) return undefined;
-				const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
-				meta.MetaTagsLatest = deepCopy(meta.MetaTags);
-				return new Profile<DataType, RobloxMetaData>(
-					this,
-					profileKey,
-					{
-						Data: payload.Data!,
-						MetaData: meta,
-						RobloxMetaData: payload.RobloxMetaData,
-						UserIds: payload.UserIds,
-						GlobalUpdates: payload.GlobalUpdates,
-					},
-					keyInfo,
-					true,
-				);
+				return this.makeProfile(profileKey, payload, keyInfo, true);
 			}
 			task.wait();
 		}

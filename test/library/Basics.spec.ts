@@ -1,10 +1,8 @@
 import Runtime from "../Runtime";
-import { startServers, storeOn, stored } from "./Fixtures";
+import { startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 
 export = () => {
-	beforeEach(() =>
-		Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 }, errorRate: 0 }),
-	);
+	beforeEach(resetDefaults);
 
 	it("loads a new profile from the template, locks it, auto-saves and releases", () => {
 		const [a] = startServers("A");

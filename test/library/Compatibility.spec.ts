@@ -1,12 +1,9 @@
 import Runtime from "../Runtime";
-import { startServers, storeOn, stored, TEMPLATE } from "./Fixtures";
+import { startServers, storeOn, stored, TEMPLATE, resetDefaults } from "./Fixtures";
 import { original } from "./Original";
 
 export = () => {
-	beforeEach(() => {
-		Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 }, errorRate: 0 });
-		Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
-	});
+	beforeEach(resetDefaults);
 
 	describe("saved format", () => {
 		it("loads a profile saved by the original, with every field", () => {

@@ -42,3 +42,16 @@ export function stored(key: string, name = "PlayerData", scope?: string) {
 export function startServers(...names: string[]): SimServer[] {
 	return names.map((name) => Runtime.startServer({ name }));
 }
+
+/** Puts the world's DataStore and MessagingService back to the defaults the library specs assume. */
+export function resetDefaults() {
+	Runtime.configureDataStore({
+		model: "official",
+		latency: { min: 0.05, max: 0.15 },
+		errorRate: 0,
+		lostResponseRate: 0,
+		outages: [],
+		keyFailures: {},
+	});
+	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
+}

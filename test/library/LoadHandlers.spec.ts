@@ -1,11 +1,8 @@
 import Runtime from "../Runtime";
-import { startServers, storeOn, stored } from "./Fixtures";
+import { startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 
 export = () => {
-	beforeEach(() => {
-		Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 }, errorRate: 0 });
-		Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
-	});
+	beforeEach(resetDefaults);
 
 	describe("two servers contest a key", () => {
 		it("ForceLoad (the default): the holder releases, the requester gets the profile with the holder's data", () => {

@@ -1,10 +1,8 @@
 import Runtime from "../Runtime";
-import { ours, startServers, storeOn, stored } from "./Fixtures";
+import { ours, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 
 export = () => {
-	beforeEach(() =>
-		Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 }, errorRate: 0 }),
-	);
+	beforeEach(resetDefaults);
 
 	it("skips a save holding a function, naming its path; the last good save stays and the profile stays active", () => {
 		const [a] = startServers("A");

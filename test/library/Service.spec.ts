@@ -1,16 +1,8 @@
 import Runtime from "../Runtime";
-import { ours, startServers, storeOn, stored, TEMPLATE } from "./Fixtures";
+import { ours, startServers, storeOn, stored, TEMPLATE, resetDefaults } from "./Fixtures";
 
 export = () => {
-	beforeEach(() =>
-		Runtime.configureDataStore({
-			model: "official",
-			latency: { min: 0.05, max: 0.15 },
-			errorRate: 0,
-			outages: [],
-			keyFailures: {},
-		}),
-	);
+	beforeEach(resetDefaults);
 
 	describe("shutdown", () => {
 		it("saves and releases every loaded profile on BindToClose, then locks the service", () => {

@@ -1,10 +1,8 @@
 import Runtime from "../Runtime";
-import { ours, startServers, storeOn, stored } from "./Fixtures";
+import { ours, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 
 export = () => {
-	beforeEach(() =>
-		Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 }, errorRate: 0 }),
-	);
+	beforeEach(resetDefaults);
 
 	describe("GetProfileStore", () => {
 		it("takes a name or { Name, Scope }, and keeps scopes apart", () => {

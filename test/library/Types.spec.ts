@@ -1,14 +1,12 @@
 // Written the way a game uses the @rbxts/profileservice typings: only the import differs.
 import ProfileServiceDefault, { type Profile } from "../../src";
 import Runtime from "../Runtime";
-import { ours, startServers } from "./Fixtures";
+import { ours, startServers, resetDefaults } from "./Fixtures";
 
 const template = { Cash: 0, Items: new Array<string>(), LogInTimes: 0 };
 
 export = () => {
-	beforeEach(() =>
-		Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 }, errorRate: 0 }),
-	);
+	beforeEach(resetDefaults);
 
 	it("infers Profile<Data, RobloxMetaData> from the template and the type argument", () => {
 		const store = ProfileServiceDefault.GetProfileStore<typeof template, { Tier: string }>("Typed", template);
