@@ -41,6 +41,8 @@ export interface SimServer {
 	call<R>(fn: () => R): R;
 	addPlayer(userId: number, name?: string): Player;
 	removePlayer(player: Player): void;
+	/** Delivers a purchase receipt to MarketplaceService.ProcessReceipt, as Roblox would, and returns the decision. */
+	processReceipt(receipt: ReceiptInfo): Enum.ProductPurchaseDecision | undefined;
 	/** Graceful shutdown: players leave, BindToClose callbacks run (30 s limit), then the server stops. Yields. */
 	shutdown(): void;
 	/** Stops every thread of the server at once; requests in flight never reach the DataStore. */
