@@ -483,7 +483,12 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		}
 		const writeData = unstorable === undefined;
 		const me = thisSession();
-		if (release && !overwrite) this.releaseInternally(profile);
+		const releasingId = joinKey(joinKey(this.isUserMock ? "mock" : "live", this.lookup), profile.key);
+		if (release && !overwrite) {
+			this.releaseInternally(profile);
+			// Until the release lands, a hand-off request for this key waits for it instead of finding nothing.
+			ServiceState.releasing.set(releasingId, profile);
+		}
 		ServiceState.activeSaveJobs += 1;
 		const lastLoadCount = profile.MetaData.SessionLoadCount;
 		for (;;) {
@@ -534,6 +539,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			// A release must reach the DataStore: retry, spaced by the write queue.
 			task.wait();
 		}
+		if (ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
 		ServiceState.activeSaveJobs -= 1;
 	}
 

@@ -47,16 +47,18 @@ function onMessage(raw: unknown) {
 		if (message.t === "ack") state.acked = true;
 		else state.released = true;
 	} else if (message.t === "release") {
-		const profile = ServiceState.loaded.get(joinKey("live", message.s))?.get(message.k);
 		const reply = (t: HandOffMessage["t"]) =>
 			publish(message.j, { t, s: message.s, k: message.k, j: ServiceState.jobId });
+		const loaded = ServiceState.loaded.get(joinKey("live", message.s))?.get(message.k);
+		const releasing = ServiceState.releasing.get(joinKey(joinKey("live", message.s), message.k));
+		const profile = loaded ?? releasing;
 		if (profile === undefined) {
 			reply("released");
 			return;
 		}
 		reply("ack");
 		profile.onHopReady(() => reply("released"));
-		profile.requestRelease();
+		if (loaded !== undefined) profile.requestRelease();
 	}
 }
 

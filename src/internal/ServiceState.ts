@@ -21,6 +21,8 @@ export const ServiceState = {
 	liveCheckActive: false,
 	/** Profiles loaded on this server: ["live" | "mock"][store lookup][key]. */
 	loaded: new Map<string, Map<string, ProfileInternals>>(),
+	/** Profiles released here whose release has not reached the DataStore yet: live/mock\0lookup\0key. */
+	releasing: new Map<string, ProfileInternals>(),
 	/** Profiles in the auto-save rotation, oldest turn first. */
 	autoSave: [] as ProfileInternals[],
 	/** How to save a profile of the rotation (set by ProfileStore). */
