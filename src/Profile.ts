@@ -46,10 +46,9 @@ const NO_CONNECTION: ScriptConnection = { Connected: false, Disconnect() {} };
  * on release. A profile from `ViewProfileAsync` or `ProfileVersionQuery` is in view mode: never saved, except
  * through `OverwriteAsync`.
  */
-export class Profile<
-	DataType extends object = object,
-	RobloxMetaData extends object = object,
-> implements ProfileInternals {
+// Structurally a ProfileInternals; not declared with `implements`, which would name a stripped internal type in
+// the published .d.ts.
+export class Profile<DataType extends object = object, RobloxMetaData extends object = object> {
 	/** The profile's data. Read and write freely; it is saved for you while the profile is active. */
 	public Data: DataType;
 	/** Information about the profile. */

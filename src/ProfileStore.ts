@@ -65,7 +65,8 @@ export function registerIssue(message: string, storeName: string, identity: stri
  * A set of profiles in one DataStore (name and scope), like `DataStoreService:GetDataStore()`. Loads profiles
  * with session locks, views them, sends them global updates and queries their versions.
  */
-export class ProfileStore<DataType extends object, RobloxMetaData extends object = object> implements ProfileHost {
+// Structurally a ProfileHost (not `implements`, which would name a stripped internal type in the .d.ts).
+export class ProfileStore<DataType extends object, RobloxMetaData extends object = object> {
 	/**
 	 * The same store over an in-memory DataStore that forgets everything when the server stops, isolated from
 	 * the live one: for Studio testing, or for temporary profiles on live servers.

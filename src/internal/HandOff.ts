@@ -62,7 +62,7 @@ function onMessage(raw: unknown) {
 	}
 }
 
-/** Subscribes this server to its hand-off topic, once, in the background. */
+/** Subscribes this server to its hand-off topic, once, in the background. @internal */
 export function ensureHandOffSubscribed() {
 	if (subscribed || subscribing || ServiceState.jobId === "") return;
 	subscribing = true;
@@ -79,6 +79,7 @@ export function ensureHandOffSubscribed() {
  * Asks the server `holderJobId` to release the profile. Waits up to `ackTimeout` seconds for it to acknowledge
  * (a server running this library), then up to `releaseTimeout` more for the release to reach the DataStore.
  * Returns true when the holder reported the release.
+ * @internal
  */
 export function requestHandOff(
 	holderJobId: string,
