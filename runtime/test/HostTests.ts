@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
+import { packageTests } from "./PackageTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -124,7 +125,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let passed = 0;
 	let failed = 0;
 	let skipped = 0;
-	for (const [name, run] of hostTests) {
+	for (const [name, run] of [...hostTests, ...packageTests]) {
 		if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 			skipped++;
 			continue;

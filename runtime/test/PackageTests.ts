@@ -1,0 +1,170 @@
+/**
+ * Checks of the published package: the tarball holds the compiled Luau and the .d.ts files and nothing else, and a
+ * fresh roblox-ts game that installs the tarball compiles and runs a server script that uses it.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { runEngine } from "../host/Launcher.js";
+
+const root = resolve(".");
+let tarball: string | undefined;
+
+function run(command: string, args: string[], cwd: string): string {
+	return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function listFiles(dir: string, prefix = ""): string[] {
+	const out: string[] = [];
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+		if (entry.isDirectory()) out.push(...listFiles(join(dir, entry.name), rel));
+		else out.push(rel);
+	}
+	return out;
+}
+
+/** Builds the package and packs it once per run; returns the tarball path. */
+function packOnce(): string {
+	if (tarball !== undefined) return tarball;
+	run("npx", ["rbxtsc", "--type", "package"], root);
+	const dest = mkdtempSync(join(tmpdir(), "profileservice-pack-"));
+	const output = run("npm", ["pack", "--pack-destination", dest, "--json"], root);
+	const [{ filename }] = JSON.parse(output) as Array<{ filename: string }>;
+	tarball = join(dest, filename);
+	return tarball;
+}
+
+export const packageTests: Array<[string, () => Promise<void> | void]> = [
+	[
+		"npm pack ships the compiled Luau and .d.ts files and nothing else",
+		() => {
+			const file = packOnce();
+			const unpacked = mkdtempSync(join(tmpdir(), "profileservice-unpack-"));
+			run("tar", ["-xzf", file, "-C", unpacked], root);
+			const files = listFiles(join(unpacked, "package"));
+			const allowed = new Set(["package.json", "README.md", "LICENSE", "default.project.json"]);
+			for (const path of files) {
+				const ok = allowed.has(path) || (path.startsWith("out/") && /\.(luau|d\.ts)$/.test(path));
+				assert.ok(ok, `unexpected file in the package: ${path}`);
+				assert.ok(
+					!/\.spec\.|tsbuildinfo|^(src|test|runtime|bench|demo|examples)\//.test(path),
+					`tooling shipped: ${path}`,
+				);
+			}
+			assert.ok(files.includes("out/init.luau"));
+			assert.ok(files.includes("out/index.d.ts"));
+			for (const luau of files.filter((path) => path.endsWith(".luau") && path !== "out/init.luau")) {
+				assert.ok(files.includes(luau.replace(/\.luau$/, ".d.ts")), `no declarations for ${luau}`);
+			}
+			const manifest = JSON.parse(readFileSync(join(unpacked, "package", "package.json"), "utf8"));
+			assert.equal(manifest.main, "out/init.luau");
+			assert.equal(manifest.types, "out/index.d.ts");
+			const declarations = readFileSync(join(unpacked, "package", "out", "Profile.d.ts"), "utf8");
+			assert.match(declarations, /Loads|session lock/, "TSDoc comments are kept in the .d.ts");
+			assert.ok(!declarations.includes("internal/"), "a public .d.ts names a stripped internal module");
+		},
+	],
+	[
+		"a fresh roblox-ts game installs the tarball, compiles a server script that uses it, and runs it",
+		async () => {
+			const file = packOnce();
+			const game = mkdtempSync(join(tmpdir(), "profileservice-game-"));
+			const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+			const dev = own.devDependencies as Record<string, string>;
+			writeFileSync(
+				join(game, "package.json"),
+				JSON.stringify({
+					name: "scratch-game",
+					version: "1.0.0",
+					private: true,
+					dependencies: { "@rbxts-profile/profileservice": `file:${file}` },
+					devDependencies: {
+						"roblox-ts": dev["roblox-ts"],
+						"@rbxts/types": dev["@rbxts/types"],
+						"@rbxts/compiler-types": dev["@rbxts/compiler-types"],
+						typescript: dev.typescript,
+					},
+				}),
+			);
+			writeFileSync(
+				join(game, "tsconfig.json"),
+				JSON.stringify({
+					compilerOptions: {
+						allowSyntheticDefaultImports: true,
+						downlevelIteration: true,
+						module: "commonjs",
+						moduleResolution: "Node",
+						noLib: true,
+						strict: true,
+						target: "ESNext",
+						moduleDetection: "force",
+						typeRoots: ["node_modules/@rbxts", "node_modules/@rbxts-profile"],
+						types: ["types", "compiler-types"],
+						rootDir: "src",
+						outDir: "out",
+					},
+				}),
+			);
+			writeFileSync(
+				join(game, "default.project.json"),
+				JSON.stringify({
+					name: "scratch-game",
+					tree: {
+						$className: "DataModel",
+						ReplicatedStorage: {
+							$className: "ReplicatedStorage",
+							rbxts_include: {
+								$path: "include",
+								node_modules: {
+									$className: "Folder",
+									"@rbxts": { $path: "node_modules/@rbxts" },
+									"@rbxts-profile": { $path: "node_modules/@rbxts-profile" },
+								},
+							},
+						},
+						ServerScriptService: { $className: "ServerScriptService", Game: { $path: "out/server" } },
+					},
+				}),
+			);
+			mkdirSync(join(game, "src", "server"), { recursive: true });
+			writeFileSync(
+				join(game, "src", "server", "Main.ts"),
+				[
+					'import ProfileService from "@rbxts-profile/profileservice";',
+					"",
+					'const store = ProfileService.GetProfileStore("ScratchData", { Coins: 0, Items: new Array<string>() });',
+					"",
+					"export = () => {",
+					'\tconst profile = store.LoadProfileAsync("Player_1");',
+					'\tif (profile === undefined) error("no profile");',
+					"\tprofile.Data.Coins += 7;",
+					'\tprofile.Data.Items.push("Sword");',
+					"\tprofile.Release();",
+					"\ttask.wait(10);",
+					'\tconst view = store.ViewProfileAsync("Player_1");',
+					'\tprint(`scratch game: ${view?.Data.Coins} coins, ${view?.Data.Items.join(",")}`);',
+					"};",
+					"",
+				].join("\n"),
+			);
+			run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], game);
+			run("npx", ["rbxtsc"], game);
+			const lines: string[] = [];
+			const code = await runEngine(
+				{
+					command: "run",
+					project: join(game, "default.project.json"),
+					script: "ServerScriptService/Game/Main",
+					verbose: true,
+				},
+				(text) => lines.push(text),
+			);
+			const output = lines.join("\n");
+			assert.equal(code, 0, output);
+			assert.match(output, /scratch game: 7 coins, Sword/);
+		},
+	],
+];
