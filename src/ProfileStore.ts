@@ -19,7 +19,7 @@ import {
 	type SessionTag,
 	type StoredProfile,
 } from "./internal/Payload";
-import type { ProfileHost, ProfileInternals } from "./internal/ProfileHost";
+import type { ProfileInternals } from "./internal/ProfileHost";
 import { loadedMap, ServiceState, thisSession, waitForLiveCheck } from "./internal/ServiceState";
 import { encodedLength, findUnstorable } from "./internal/Validation";
 import { WriteQueue } from "./internal/WriteQueue";
