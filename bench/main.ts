@@ -1,35 +1,47 @@
 /**
- * Runtime benchmark: wall seconds per virtual hour with 100 profiles loaded on one server, using the original
- * ProfileService from @rbxts/profileservice (auto-saves, Heartbeat loop, DataStore traffic all simulated).
+ * `npm run bench`: our library against the original ProfileService (from @rbxts/profileservice, loaded unchanged),
+ * side by side in one run of the offline runtime. Every figure is measured here, now; the ratios are what to read.
  */
-import Runtime from "../test/Runtime";
+import type * as Library from "../src";
+import Runtime, { type SimServer } from "../test/Runtime";
 
+type Kind = "ours" | "original";
 const ORIGINAL = "ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src";
+const TEMPLATE = { Coins: 0, Items: new Array<string>() };
 const PROFILES = 100;
 
-interface OriginalProfile {
-	Data: { Coins: number };
+interface AnyProfile {
+	Data: typeof TEMPLATE;
 }
-interface OriginalStore {
-	LoadProfileAsync(key: string): OriginalProfile | undefined;
-}
-interface OriginalService {
-	GetProfileStore: (this: void, name: string, template: object) => OriginalStore;
+interface AnyStore {
+	LoadProfileAsync(key: string): AnyProfile | undefined;
 }
 
-function measureHour(profiles: number): { wall: number; requests: number } {
-	const server = Runtime.startServer({ name: `Bench${profiles}` });
-	// One player per profile, as in a live server: the DataStore budgets grow with the player count.
-	for (let i = 1; i <= profiles; i++) server.addPlayer(i);
-	const store = server.require<OriginalService>(ORIGINAL).GetProfileStore("BenchData", { Coins: 0 });
-	const loaded: OriginalProfile[] = [];
-	for (let i = 1; i <= profiles; i++) {
+function storeOf(kind: Kind, server: SimServer, name: string): AnyStore {
+	if (kind === "ours") {
+		return server
+			.require<typeof Library>("ReplicatedStorage/ProfileService")
+			.ProfileService.GetProfileStore(name, TEMPLATE);
+	}
+	const original = server.require<{ GetProfileStore: (this: void, n: string, t: object) => AnyStore }>(ORIGINAL);
+	return original.GetProfileStore(name, TEMPLATE);
+}
+
+/** One virtual hour on one server with 100 players and their profiles: wall time, requests, heap growth. */
+function hour(kind: Kind) {
+	const heapBefore = gcinfo();
+	const server = Runtime.startServer({ name: `${kind}-hour` });
+	for (let i = 1; i <= PROFILES; i++) server.addPlayer(i);
+	const store = storeOf(kind, server, `Hour_${kind}`);
+	const loaded: AnyProfile[] = [];
+	for (let i = 1; i <= PROFILES; i++) {
 		server.spawn(() => {
-			const profile = store.LoadProfileAsync(`Player_${profiles}_${i}`);
+			const profile = store.LoadProfileAsync(`Player_${i}`);
 			if (profile) loaded.push(profile);
 		});
 	}
-	Runtime.waitUntil(() => loaded.size() === profiles, 600, "profiles loaded");
+	Runtime.waitUntil(() => loaded.size() === PROFILES, 600, "profiles loaded");
+	const heapLoaded = gcinfo() - heapBefore;
 	const requestsBefore = Runtime.store().stats().requests;
 	const wallStart = Runtime.wallClock();
 	for (let minute = 0; minute < 60; minute++) {
@@ -39,15 +51,73 @@ function measureHour(profiles: number): { wall: number; requests: number } {
 	const wall = (Runtime.wallClock() - wallStart) / 1000;
 	const requests = Runtime.store().stats().requests - requestsBefore;
 	server.crash();
-	return { wall, requests };
+	return { wall, requests, heapKb: heapLoaded };
+}
+
+/** Seconds for server B to load a profile a live server A holds, averaged over offsets in A's save cycle. */
+function handOff(kind: Kind) {
+	let total = 0;
+	const offsets = [3, 10, 17, 24];
+	for (const offset of offsets) {
+		const a = Runtime.startServer({ name: `${kind}-A` });
+		const b = Runtime.startServer({ name: `${kind}-B` });
+		const key = `HandOff_${offset}`;
+		const storeA = storeOf(kind, a, `Bench_${kind}`);
+		a.call(() => storeA.LoadProfileAsync(key));
+		Runtime.wait(offset);
+		const storeB = storeOf(kind, b, `Bench_${kind}`);
+		const start = Runtime.now();
+		b.call(() => storeB.LoadProfileAsync(key));
+		total += Runtime.now() - start;
+		a.crash();
+		b.crash();
+	}
+	return total / offsets.size();
+}
+
+/** Seconds for a new server to take the lock of a crashed holder with the default ForceLoad. */
+function crashTakeover(kind: Kind) {
+	const a = Runtime.startServer({ name: `${kind}-crashed` });
+	const b = Runtime.startServer({ name: `${kind}-next` });
+	const storeA = storeOf(kind, a, `Crash_${kind}`);
+	a.call(() => storeA.LoadProfileAsync("Player_1"));
+	Runtime.wait(40);
+	a.crash();
+	const storeB = storeOf(kind, b, `Crash_${kind}`);
+	const start = Runtime.now();
+	b.call(() => storeB.LoadProfileAsync("Player_1"));
+	const took = Runtime.now() - start;
+	b.crash();
+	return took;
+}
+
+function row(name: string, ours: number, original: number, unit: string, lowerIsBetter = true) {
+	const ratio = ours / original;
+	const verdict = lowerIsBetter ? (ratio <= 1 ? "better" : "worse") : ratio >= 1 ? "better" : "worse";
+	Runtime.output(
+		`| ${name} | ${"%.2f".format(ours)} ${unit} | ${"%.2f".format(original)} ${unit} | ${"%.2f".format(ratio)} (${verdict}) |`,
+	);
 }
 
 export = () => {
-	Runtime.setTimeLimit(4 * 3600);
-	const empty = measureHour(0);
-	const full = measureHour(PROFILES);
-	Runtime.output("runtime benchmark: one virtual hour on one server");
-	Runtime.output(`  0 profiles:   ${"%.2f".format(empty.wall)} wall s, ${empty.requests} DataStore requests`);
-	Runtime.output(`  ${PROFILES} profiles: ${"%.2f".format(full.wall)} wall s, ${full.requests} DataStore requests`);
-	Runtime.output(`  speed-up over real time with ${PROFILES} profiles: ${"%.0f".format(3600 / full.wall)}x`);
+	Runtime.setTimeLimit(24 * 3600);
+	const oursHour = hour("ours");
+	const originalHour = hour("original");
+	const oursHandOff = handOff("ours");
+	const originalHandOff = handOff("original");
+	const oursCrash = crashTakeover("ours");
+	const originalCrash = crashTakeover("original");
+	Runtime.output("ProfileService benchmark: ours against the original, same runtime, same run");
+	Runtime.output("");
+	Runtime.output("| measure | ours | original | ours / original |");
+	Runtime.output("| --- | --- | --- | --- |");
+	row(`wall time of 1 virtual hour, ${PROFILES} players`, oursHour.wall, originalHour.wall, "s");
+	row("DataStore requests in that hour", oursHour.requests, originalHour.requests, "");
+	row(`heap growth while loading ${PROFILES} profiles (approximate)`, oursHour.heapKb, originalHour.heapKb, "KB");
+	row("hand-off from a live server", oursHandOff, originalHandOff, "virtual s");
+	row("takeover of a crashed server's lock", oursCrash, originalCrash, "virtual s");
+	Runtime.output("");
+	Runtime.output(
+		`runtime speed: 1 virtual hour with ${PROFILES} profiles took ${"%.2f".format(oursHour.wall)} wall s (ours)`,
+	);
 };
