@@ -53,6 +53,7 @@ export interface EngineOptions {
 	timing?: boolean;
 	listSpecs?: boolean;
 	specRoots?: string[];
+	testez?: string;
 	script?: string;
 	timeLimit?: number;
 	seed?: number;

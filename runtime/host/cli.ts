@@ -1,8 +1,9 @@
 /**
  * Command line of the offline Roblox runtime.
  *
- *   runtime test [--filter <text>] [--verbose] [--errors] [--no-build] [--project <file>]
- *   runtime run <Instance/Path> [--project <file>] [--no-build]
+ *   runtime test [--filter <text>] [--verbose] [--errors] [--no-build] [--project <rojo file>] [--tsconfig <file>]
+ *                [--spec-root <Service/Folder>] [--testez <path of TestEZ in the tree>] [--seed <n>] [--time-limit <s>]
+ *   runtime run <Instance/Path> [--project <rojo file>] [--tsconfig <file>] [--no-build]
  *
  * `test` compiles the test build with rbxtsc, then runs every *.spec module with TestEZ.
  */
@@ -25,7 +26,10 @@ function parse(argv: string[]) {
 		if (arg.startsWith("--")) {
 			const key = arg.slice(2);
 			const next = argv[i + 1];
-			if (["filter", "project", "time-limit", "seed", "tsconfig"].includes(key) && next !== undefined) {
+			if (
+				["filter", "project", "time-limit", "seed", "tsconfig", "spec-root", "testez"].includes(key) &&
+				next !== undefined
+			) {
 				flags[key] = next;
 				i++;
 			} else {
@@ -64,6 +68,8 @@ async function main() {
 	if (typeof flags.filter === "string") options.filter = flags.filter;
 	if (typeof flags["time-limit"] === "string") options.timeLimit = Number(flags["time-limit"]);
 	if (typeof flags.seed === "string") options.seed = Number(flags.seed);
+	if (typeof flags["spec-root"] === "string") options.specRoots = [flags["spec-root"]];
+	if (typeof flags.testez === "string") options.testez = flags.testez;
 	if (command === "run") {
 		if (!positional[0])
 			throw new Error("runtime run: missing the module path to run, e.g. ServerScriptService/Demo");
