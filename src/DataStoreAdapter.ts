@@ -5,24 +5,35 @@
 
 /** Key information returned with a stored value. Roblox's DataStoreKeyInfo satisfies it. */
 export interface ProfileKeyInfo {
+	/** The version id of this value. */
 	readonly Version: string;
+	/** When the key was created, in Unix milliseconds. */
 	readonly CreatedTime: number;
+	/** When this version was written, in Unix milliseconds. */
 	readonly UpdatedTime: number;
+	/** The user ids stored with the value. */
 	GetUserIds(): Array<number>;
+	/** The metadata stored with the value. */
 	GetMetadata(): object;
 }
 
 /** One entry of a version listing. Roblox's DataStoreObjectVersionInfo satisfies it. */
 export interface ProfileVersionInfo {
+	/** The version id, for GetAsync(key, version). */
 	readonly Version: string;
+	/** When the version was written, in Unix milliseconds. */
 	readonly CreatedTime: number;
+	/** True for the marker a removal leaves. */
 	readonly IsDeleted: boolean;
 }
 
 /** Paged version listing, shaped like Roblox's DataStoreVersionPages. */
 export interface ProfileVersionPages {
+	/** True when the current page is the last. */
 	readonly IsFinished: boolean;
+	/** The versions on the current page. */
 	GetCurrentPage(): ReadonlyArray<ProfileVersionInfo>;
+	/** Moves to the next page. Yields; errors when IsFinished. */
 	AdvanceToNextPageAsync(): void;
 }
 
@@ -42,7 +53,9 @@ export interface DataStoreAdapter {
 	UpdateAsync(key: string, transform: ProfileTransform): LuaTuple<[unknown, ProfileKeyInfo | undefined]>;
 	/** GetAsync without the read cache, or GetVersionAsync when `version` is given. */
 	GetAsync(key: string, version?: string): LuaTuple<[unknown, ProfileKeyInfo | undefined]>;
+	/** RemoveAsync: deletes the key (its versions stay listed). */
 	RemoveAsync(key: string): void;
+	/** ListVersionsAsync: the key's versions between two times (Unix milliseconds), oldest first by default. */
 	ListVersionsAsync(
 		key: string,
 		sortDirection: Enum.SortDirection | undefined,

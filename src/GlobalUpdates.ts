@@ -6,6 +6,7 @@ import type { StoredGlobalUpdate, StoredGlobalUpdates } from "./internal/Payload
 /** The data of a global update: any table of your own. */
 export type GlobalUpdateData = {
 	[index: string]: unknown;
+	/** A conventional field naming the kind of update ("Gift", "AdminGift"...); not required. */
 	Type?: string;
 };
 

@@ -44,6 +44,7 @@ class MockKeyInfo implements ProfileKeyInfo {
 	}
 }
 
+/** @internal */
 class MockVersionPages implements ProfileVersionPages {
 	public IsFinished: boolean;
 	private offset = 0;
@@ -74,6 +75,7 @@ const pools = new Map<string, Map<string, MockDataStoreAdapter>>();
  * deep-copied in and out, transforms may not yield, and every call yields once, like a real request.
  */
 export class MockDataStoreAdapter implements DataStoreAdapter {
+	/** Always true. */
 	public readonly IsMock = true;
 	private readonly keys = new Map<string, MockVersion[]>();
 	private versionCounter = 0;
@@ -125,6 +127,7 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 		return entry;
 	}
 
+	/** UpdateAsync over memory: the transform must not yield; the stored value is a deep copy. */
 	public UpdateAsync(key: string, transform: ProfileTransform): LuaTuple<[unknown, ProfileKeyInfo | undefined]> {
 		const current = this.latest(key);
 		const result = callWithoutYield("The UpdateAsync transform", () => {
@@ -140,6 +143,7 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 		return $tuple(deepCopy(entry.value), new MockKeyInfo(entry));
 	}
 
+	/** The latest value, or the given version; undefined for an empty key or an unknown version. */
 	public GetAsync(key: string, version?: string): LuaTuple<[unknown, ProfileKeyInfo | undefined]> {
 		task.wait();
 		let entry: MockVersion | undefined;
@@ -153,17 +157,19 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 		return $tuple(deepCopy(entry.value), new MockKeyInfo(entry));
 	}
 
+	/** Deletes the key, leaving a deleted marker among its versions. */
 	public RemoveAsync(key: string) {
 		task.wait();
 		if (this.latest(key)) this.write(key, undefined, [], {});
 	}
 
+	/** The key's versions between two times, 100 per page. */
 	public ListVersionsAsync(
 		key: string,
 		sortDirection: Enum.SortDirection | undefined,
 		minDate: number | undefined,
 		maxDate: number | undefined,
-	) {
+	): ProfileVersionPages {
 		task.wait();
 		const items: ProfileVersionInfo[] = [];
 		for (const entry of this.keys.get(key) ?? []) {
@@ -182,6 +188,7 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 		return new MockVersionPages(items);
 	}
 
+	/** Unlimited: a mock store is never throttled. */
 	public GetBudget() {
 		return math.huge;
 	}

@@ -220,6 +220,8 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	 * @param notReleasedHandler What to do when another server holds the profile. Default "ForceLoad": ask the
 	 * holder to release it (at once when it runs this library, at its next save otherwise) and steal the lock
 	 * after 8 unanswered steps, so a crashed server's lock is taken in about a minute.
+	 * @throws When `profileKey` is not a string of 1 to 50 characters, `notReleasedHandler` is not one of the above,
+	 * the key is already loaded on this server, the server is shutting down, or the handler returns another value.
 	 * @example
 	 * const profile = store.LoadProfileAsync(`Player_${player.UserId}`);
 	 * if (profile === undefined) return player.Kick("Your data could not be loaded");
@@ -613,7 +615,8 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	/**
 	 * Reads a profile without locking it: the latest version, or `version` (from a version listing). Returns
 	 * undefined when the key is empty or the version does not exist. The profile is in view mode: it never
-	 * saves, except through OverwriteAsync. Yields.
+	 * saves, except through OverwriteAsync. Yields; retries DataStore errors.
+	 * @throws On a bad key or version argument, or after shutdown began.
 	 */
 	public ViewProfileAsync(profileKey: string, version?: string): Profile<DataType, RobloxMetaData> | undefined {
 		const method = "ProfileStore:ViewProfileAsync()";
@@ -646,6 +649,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	 * Lists a profile's saved versions, oldest first by default; each NextAsync returns the next version as a
 	 * view-mode profile. Works on Mock stores too.
 	 *
+	 * @throws On a bad argument, or after shutdown began.
 	 * @param sortDirection Default Ascending.
 	 * @param minDate Earliest version time: a DateTime or Unix milliseconds.
 	 * @param maxDate Latest version time: a DateTime or Unix milliseconds.
@@ -693,7 +697,9 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	}
 
 	/**
-	 * Erases a profile's key (right of erasure). Returns whether the DataStore accepted it. Yields.
+	 * Erases a profile's key (right of erasure). Returns whether the DataStore accepted it; a failure also fires
+	 * IssueSignal. Yields. Release the profile everywhere first: a server still holding it would save it again.
+	 * @throws On a bad key, or after shutdown began.
 	 */
 	public WipeProfileAsync(profileKey: string): boolean {
 		const method = "ProfileStore:WipeProfileAsync()";

@@ -9,6 +9,7 @@ const BUDGET_TYPES = {
 
 /** The live Roblox DataStore. */
 export class RobloxDataStoreAdapter implements DataStoreAdapter {
+	/** Always false. */
 	public readonly IsMock = false;
 	private readonly store: DataStore;
 	private readonly noCache: DataStoreGetOptions;
@@ -26,12 +27,14 @@ export class RobloxDataStoreAdapter implements DataStoreAdapter {
 		this.noCache.UseCache = false;
 	}
 
+	/** GlobalDataStore:UpdateAsync. */
 	public UpdateAsync(key: string, transform: ProfileTransform) {
 		return this.store.UpdateAsync(key, transform as never) as unknown as LuaTuple<
 			[unknown, ProfileKeyInfo | undefined]
 		>;
 	}
 
+	/** GetAsync with UseCache off, or GetVersionAsync when `version` is given. */
 	public GetAsync(key: string, version?: string) {
 		if (version !== undefined) {
 			return this.store.GetVersionAsync(key, version) as unknown as LuaTuple<
@@ -41,10 +44,12 @@ export class RobloxDataStoreAdapter implements DataStoreAdapter {
 		return this.store.GetAsync(key, this.noCache) as unknown as LuaTuple<[unknown, ProfileKeyInfo | undefined]>;
 	}
 
+	/** GlobalDataStore:RemoveAsync. */
 	public RemoveAsync(key: string) {
 		this.store.RemoveAsync(key);
 	}
 
+	/** DataStore:ListVersionsAsync. */
 	public ListVersionsAsync(
 		key: string,
 		sortDirection: Enum.SortDirection | undefined,
@@ -54,6 +59,7 @@ export class RobloxDataStoreAdapter implements DataStoreAdapter {
 		return this.store.ListVersionsAsync(key, sortDirection, minDate, maxDate) as unknown as ProfileVersionPages;
 	}
 
+	/** DataStoreService:GetRequestBudgetForRequestType for the request kind. */
 	public GetBudget(kind: "update" | "get" | "list") {
 		return DataStoreService.GetRequestBudgetForRequestType(BUDGET_TYPES[kind]);
 	}
