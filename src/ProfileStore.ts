@@ -575,7 +575,9 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	/**
 	 * Sends global updates to a profile, loaded anywhere or nowhere (it need not exist yet). `updateHandler`
 	 * receives a GlobalUpdates object on which to call AddActiveUpdate, ChangeActiveUpdate and ClearActiveUpdate;
-	 * it must not yield. Yields; retries until the DataStore accepts the update. Returns the profile's updates.
+	 * it must not yield. Yields; retries until the DataStore accepts the update. Returns the profile's updates
+	 * (read-only), or undefined if the server started shutting down first.
+	 * @throws On a bad key or handler, after shutdown began, and with the handler's own error (a yield included).
 	 * @example
 	 * store.GlobalUpdateProfileAsync(`Player_${recipientId}`, (updates) => {
 	 * 	updates.AddActiveUpdate({ Type: "Gift", Item: "Sword" });
