@@ -29,7 +29,9 @@ function note(message: string) {
 
 export = () => {
 	Runtime.setTimeLimit(3600);
-	Runtime.output("ProfileService demo: two game servers and an admin server, on the offline runtime\n");
+	Runtime.output(
+		"ProfileService demo: two game servers and an admin server on the offline runtime, over its in-memory DataStore\n",
+	);
 	const [alpha, alphaGame] = startGame("Alpha");
 	const [beta, betaGame] = startGame("Beta");
 	const [admin, adminGame] = startGame("Admin");
@@ -74,6 +76,10 @@ export = () => {
 	note("Alice rejoins on Beta; Alpha's lock is dead, so Beta waits out the ForceLoad steps and takes it");
 	Runtime.waitUntil(() => betaGame.profiles.has(aliceOnBeta), 600, "Alice on Beta");
 	note(`Alice plays again, ${"%.1f".format(Runtime.now() - crashStart)} s after rejoining`);
+	note(
+		"the Crown Alpha took in was never saved, so Beta receives it again: a gift is cleared in the same save that " +
+			"stores it, so it arrives exactly once",
+	);
 
 	note("Beta shuts down: every profile is saved and released");
 	beta.shutdown();
