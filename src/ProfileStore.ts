@@ -554,13 +554,19 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		me: SessionTag,
 	) {
 		profile.KeyInfo = keyInfo;
-		const latestMeta = payload.MetaData!;
-		const meta = profile.MetaData as unknown as Record<string, unknown>;
-		for (const field of MetaDataUpdatedFields)
-			meta[field] = (latestMeta as unknown as Record<string, unknown>)[field];
-		profile.MetaData.MetaTagsLatest = latestMeta.MetaTags as unknown as Map<string, unknown>;
+		// A key wiped (or overwritten with something else) while loaded has no MetaData: this server lost it.
+		const latestMeta = payload.MetaData;
+		if (latestMeta !== undefined) {
+			const meta = profile.MetaData as unknown as Record<string, unknown>;
+			for (const field of MetaDataUpdatedFields) {
+				meta[field] = (latestMeta as unknown as Record<string, unknown>)[field];
+			}
+			profile.MetaData.MetaTagsLatest = latestMeta.MetaTags as unknown as Map<string, unknown>;
+		}
 		const owns =
-			sameSession(latestMeta.ActiveSession, me[0], me[1]) && latestMeta.SessionLoadCount === lastLoadCount;
+			latestMeta !== undefined &&
+			sameSession(latestMeta.ActiveSession, me[0], me[1]) &&
+			latestMeta.SessionLoadCount === lastLoadCount;
 		const active = this.loaded().get(profile.key) === profile;
 		profile.GlobalUpdates.deliver(payload.GlobalUpdates, owns && active);
 		if (!owns) {

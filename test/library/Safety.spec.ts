@@ -136,4 +136,18 @@ export = () => {
 			false,
 		);
 	});
+
+	it("releases locally, without erroring, when its key is wiped while loaded", () => {
+		const [a, admin] = startServers("A", "Admin");
+		const profile = a.call(() => storeOn(a).LoadProfileAsync("Wiped_1"))!;
+		let released = false;
+		profile.ListenToRelease(() => (released = true));
+		Runtime.wait(7);
+		expect(admin.call(() => storeOn(admin).WipeProfileAsync("Wiped_1"))).to.equal(true);
+		Runtime.wait(1);
+		profile.Save();
+		Runtime.waitUntil(() => released, 30, "local release");
+		expect(profile.IsActive()).to.equal(false);
+		expect(a.logs("error").size()).to.equal(0);
+	});
 };
