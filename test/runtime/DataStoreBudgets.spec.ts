@@ -121,22 +121,28 @@ export = () => {
 			expect(measured[1]).to.equal(0);
 		});
 
-		it("bumps budgets to 2.5 times the base rate when the server closes", () => {
+		it("bumps budgets to 2.5 times the base rate when the server closes, and never lowers one", () => {
 			const { server, dss, store } = fresh();
-			let budgetInClose = -1;
+			const inClose = new Map<string, number>();
 			server.call(() => {
-				game.BindToClose(() => {});
 				for (let i = 0; i < 100; i++) task.spawn(() => store.SetAsync(`key${i}`, i));
 			});
 			Runtime.wait(1);
 			expect(server.budget(SET) < 10).to.equal(true);
 			server.call(() => {
-				server.game.BindToClose(() => {
-					budgetInClose = dss.GetRequestBudgetForRequestType(SET);
+				game.BindToClose(() => {
+					for (const requestType of [GET, SET, SORTED, SORTED_SET, ON_UPDATE]) {
+						inClose.set(requestType.Name, dss.GetRequestBudgetForRequestType(requestType));
+					}
 				});
 			});
 			server.shutdown();
-			expect(budgetInClose).to.equal(150);
+			// floor(2.5 * base rate): 150, 150, 12, 75, 75 (seed 003). Budgets already above stay as they are.
+			expect(inClose.get("SetIncrementAsync")).to.equal(150);
+			expect(inClose.get("GetAsync")).to.equal(150);
+			expect(inClose.get("GetSortedAsync")).to.equal(12);
+			expect(inClose.get("SetIncrementSortedAsync")).to.equal(100);
+			expect(inClose.get("OnUpdate")).to.equal(75);
 		});
 	});
 
