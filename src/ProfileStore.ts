@@ -120,6 +120,14 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		return this.getAdapter().IsMock;
 	}
 
+	/**
+	 * True when this store keeps its profiles in memory instead of Roblox's DataStores: `.Mock` stores, and every
+	 * store in Studio without API access. May yield while ProfileService checks Studio's API access.
+	 */
+	public IsMock(): boolean {
+		return this.getAdapter().IsMock;
+	}
+
 	/** @internal */
 	public identify(key: string) {
 		return this.scope !== undefined

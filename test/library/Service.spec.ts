@@ -116,6 +116,7 @@ export = () => {
 					),
 			).to.equal(true);
 			const store = ProfileService.GetProfileStore("StudioData", TEMPLATE);
+			expect(studio.call(() => store.IsMock())).to.equal(true);
 			const profile = studio.call(() => store.LoadProfileAsync("Studio_1"))!;
 			profile.Data.Coins = 3;
 			profile.Release();
@@ -129,6 +130,8 @@ export = () => {
 			const { ProfileService } = ours(studio);
 			expect(studio.call(() => ProfileService.IsLive())).to.equal(true);
 			const store = ProfileService.GetProfileStore("StudioLive", TEMPLATE);
+			expect(studio.call(() => store.IsMock())).to.equal(false);
+			expect(store.Mock.IsMock()).to.equal(true);
 			studio.call(() => store.LoadProfileAsync("Studio_2"));
 			expect(Runtime.store().keys("StudioLive").size()).to.equal(1);
 		});
