@@ -149,6 +149,12 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		return writeQueue.isIdle(joinKey(this.lookup, key));
 	}
 
+	/** Sends one DataStore request for `key` through the write queue and the budget check. */
+	private send<T>(key: string, kind: "update" | "get" | "list", request: (adapter: DataStoreAdapter) => T): T {
+		const adapter = this.getAdapter();
+		return writeQueue.run(adapter, joinKey(this.lookup, key), kind, () => request(adapter));
+	}
+
 	/** @internal */
 	public restartAutoSave(profile: ProfileInternals) {
 		restartAutoSave(profile);
@@ -176,7 +182,6 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		isGet = false,
 		version?: string,
 	): [StoredProfile, ProfileKeyInfo | undefined] | undefined {
-		const adapter = this.getAdapter();
 		let cancelled = false;
 		const transform = (latest: unknown) => {
 			const { payload, missing, corrupted } = normalizePayload(latest);
@@ -191,16 +196,13 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		};
 		let value: unknown;
 		let keyInfo: ProfileKeyInfo | undefined;
-		const queueKey = joinKey(this.lookup, key);
 		const [ok, err] = pcall(() => {
 			if (isGet) {
-				const [stored, info] = writeQueue.run(adapter, queueKey, "get", () => adapter.GetAsync(key, version));
+				const [stored, info] = this.send(key, "get", (store) => store.GetAsync(key, version));
 				keyInfo = info;
 				value = transform(stored)[0];
 			} else {
-				const [stored, info] = writeQueue.run(adapter, queueKey, "update", () =>
-					adapter.UpdateAsync(key, transform),
-				);
+				const [stored, info] = this.send(key, "update", (store) => store.UpdateAsync(key, transform));
 				value = stored;
 				keyInfo = info;
 			}
@@ -378,10 +380,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 
 	/** Reads who holds the key; if it is another live server, asks it to release and waits briefly for it. */
 	private askHolderToRelease(key: string, me: SessionTag) {
-		const adapter = this.getAdapter();
-		const [ok, stored] = pcall(() =>
-			writeQueue.run(adapter, joinKey(this.lookup, key), "get", () => adapter.GetAsync(key)),
-		);
+		const [ok, stored] = pcall(() => this.send(key, "get", (store) => store.GetAsync(key)));
 		if (!ok || !typeIs(stored, "table")) return;
 		const meta = (stored as StoredProfile).MetaData;
 		const active = meta?.ActiveSession;
@@ -706,10 +705,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		minDate?: number,
 		maxDate?: number,
 	) {
-		const adapter = this.getAdapter();
-		return writeQueue.run(adapter, joinKey(this.lookup, key), "list", () =>
-			adapter.ListVersionsAsync(key, sortDirection, minDate, maxDate),
-		);
+		return this.send(key, "list", (store) => store.ListVersionsAsync(key, sortDirection, minDate, maxDate));
 	}
 
 	/**
@@ -721,10 +717,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		const method = "ProfileStore:WipeProfileAsync()";
 		expectProfileKey(method, profileKey);
 		expectServiceOpen(method);
-		const adapter = this.getAdapter();
-		const [ok, err] = pcall(() =>
-			writeQueue.run(adapter, joinKey(this.lookup, profileKey), "update", () => adapter.RemoveAsync(profileKey)),
-		);
+		const [ok, err] = pcall(() => this.send(profileKey, "update", (store) => store.RemoveAsync(profileKey)));
 		if (!ok) registerIssue(tostring(err), this.name, this.identify(profileKey), profileKey);
 		return ok;
 	}

@@ -41,11 +41,6 @@ export function deepCopy<T>(value: T): T {
 }
 
 /** @internal */
-export function isSessionTag(value: unknown): value is SessionTag {
-	return typeIs(value, "table");
-}
-
-/** @internal */
 export function sameSession(tag: SessionTag | undefined, placeId: number, jobId: string): boolean {
 	return tag !== undefined && typeIs(tag, "table") && tag[0] === placeId && tag[1] === jobId;
 }
