@@ -21,6 +21,33 @@ export = () => {
 			}
 		});
 
+		it("releases 100 profiles within the 30 s close window and the close budget", () => {
+			const [a] = startServers("A");
+			for (let i = 1; i <= 100; i++) a.addPlayer(i);
+			const store = storeOn(a);
+			let loaded = 0;
+			for (let i = 1; i <= 100; i++) {
+				a.spawn(() => {
+					const profile = store.LoadProfileAsync(`Many_${i}`);
+					if (profile) {
+						profile.Data.Coins = i;
+						loaded += 1;
+					}
+				});
+			}
+			Runtime.waitUntil(() => loaded === 100, 120, "100 profiles loaded");
+			Runtime.wait(37); // mid auto-save rotation: some keys were written moments ago
+			const start = Runtime.now();
+			a.shutdown();
+			expect(Runtime.now() - start < 30).to.equal(true);
+			for (let i = 1; i <= 100; i++) {
+				const value = stored(`Many_${i}`)!;
+				expect(value.Data.Coins).to.equal(i);
+				expect(value.MetaData.ActiveSession).to.equal(undefined);
+			}
+			expect(Runtime.store().stats().dropped).to.equal(0);
+		});
+
 		it("errors on ProfileStore methods once the service is locked", () => {
 			const [a] = startServers("A");
 			const store = storeOn(a);
