@@ -1,12 +1,12 @@
 /**
- * `npm run bench`: our library against the original ProfileService (from @rbxts/profileservice, loaded unchanged),
- * side by side in one run of the offline runtime. Every figure is measured here, now; the ratios are what to read.
- * No memory row: luau-web cannot force a garbage collection, so gcinfo() differences swing by megabytes between runs.
+ * One benchmark scenario, in a fresh Luau VM state: `runtime/host/Bench.ts` runs it once per library (and once with
+ * no library, as a baseline), so that neither run inherits the other's heap or garbage. The scenario is chosen with
+ * `--arg baseline|ours|original`; the result is printed as one `BENCH {json}` line.
  */
 import type * as Library from "../src";
 import Runtime, { type SimServer } from "../test/Runtime";
 
-type Kind = "ours" | "original";
+type Kind = "baseline" | "ours" | "original";
 const ORIGINAL = "ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src";
 const TEMPLATE = { Coins: 0, Items: new Array<string>() };
 const PROFILES = 100;
@@ -28,29 +28,46 @@ function storeOf(kind: Kind, server: SimServer, name: string): AnyStore {
 	return original.GetProfileStore(name, TEMPLATE);
 }
 
-/** One virtual hour on one server with 100 players and their profiles: wall time and requests. */
+/**
+ * One virtual hour on one server with 100 players (and, unless baseline, their 100 profiles, changed every
+ * minute): wall time, DataStore requests, and the Luau heap's floor in the second half hour.
+ */
 function hour(kind: Kind) {
 	const server = Runtime.startServer({ name: `${kind}-hour` });
 	for (let i = 1; i <= PROFILES; i++) server.addPlayer(i);
-	const store = storeOf(kind, server, `Hour_${kind}`);
 	const loaded: AnyProfile[] = [];
-	for (let i = 1; i <= PROFILES; i++) {
-		server.spawn(() => {
-			const profile = store.LoadProfileAsync(`Player_${i}`);
-			if (profile) loaded.push(profile);
-		});
+	if (kind !== "baseline") {
+		const store = storeOf(kind, server, `Hour_${kind}`);
+		for (let i = 1; i <= PROFILES; i++) {
+			server.spawn(() => {
+				const profile = store.LoadProfileAsync(`Player_${i}`);
+				if (profile) loaded.push(profile);
+			});
+		}
+		Runtime.waitUntil(() => loaded.size() === PROFILES, 600, "profiles loaded");
 	}
-	Runtime.waitUntil(() => loaded.size() === PROFILES, 600, "profiles loaded");
 	const requestsBefore = Runtime.store().stats().requests;
 	const wallStart = Runtime.wallClock();
+	// luau-web cannot force a collection; the lowest gcinfo() seen over the second half hour, sampled every half
+	// second, is the end of an incremental cycle, when little but live data is left.
+	let floor = math.huge;
+	let sampling = true;
+	task.spawn(() => {
+		task.wait(1800);
+		while (sampling) {
+			floor = math.min(floor, gcinfo());
+			task.wait(0.5);
+		}
+	});
 	for (let minute = 0; minute < 60; minute++) {
 		for (const profile of loaded) profile.Data.Coins += 1;
 		Runtime.wait(60);
 	}
+	sampling = false;
 	const wall = (Runtime.wallClock() - wallStart) / 1000;
 	const requests = Runtime.store().stats().requests - requestsBefore;
 	server.crash();
-	return { wall, requests };
+	return { wall, requests, heapFloorKb: floor };
 }
 
 /** Seconds for server B to load a profile a live server A holds, averaged over offsets in A's save cycle. */
@@ -90,31 +107,14 @@ function crashTakeover(kind: Kind) {
 	return took;
 }
 
-function row(name: string, ours: number, original: number, unit: string) {
-	const ratio = ours / original;
-	const verdict = math.abs(ratio - 1) < 0.01 ? "same" : ratio < 1 ? "better" : "worse";
-	const value = (v: number) => (unit === "" ? "%d".format(v) : `${"%.2f".format(v)} ${unit}`);
-	Runtime.output(`| ${name} | ${value(ours)} | ${value(original)} | ${"%.2f".format(ratio)} (${verdict}) |`);
-}
-
 export = () => {
 	Runtime.setTimeLimit(24 * 3600);
-	const oursHour = hour("ours");
-	const originalHour = hour("original");
-	const oursHandOff = handOff("ours");
-	const originalHandOff = handOff("original");
-	const oursCrash = crashTakeover("ours");
-	const originalCrash = crashTakeover("original");
-	Runtime.output("ProfileService benchmark: ours against the original, same runtime, same run");
-	Runtime.output("");
-	Runtime.output("| measure | ours | original | ours / original |");
-	Runtime.output("| --- | --- | --- | --- |");
-	row(`wall time of 1 virtual hour, ${PROFILES} players`, oursHour.wall, originalHour.wall, "s");
-	row("DataStore requests in that hour", oursHour.requests, originalHour.requests, "");
-	row("hand-off from a live server", oursHandOff, originalHandOff, "virtual s");
-	row("takeover of a crashed server's lock", oursCrash, originalCrash, "virtual s");
-	Runtime.output("");
-	Runtime.output(
-		`runtime speed: 1 virtual hour with ${PROFILES} profiles took ${"%.2f".format(oursHour.wall)} wall s (ours)`,
-	);
+	const kind = (Runtime.argument() ?? "ours") as Kind;
+	if (kind !== "baseline" && kind !== "ours" && kind !== "original") {
+		error(`bench: unknown scenario "${kind}" (expected baseline, ours or original)`);
+	}
+	const result = hour(kind);
+	const extra = kind === "baseline" ? {} : { handOff: handOff(kind), crashTakeover: crashTakeover(kind) };
+	const json = game.GetService("HttpService").JSONEncode({ kind, ...result, ...extra });
+	Runtime.output(`BENCH ${json}`);
 };

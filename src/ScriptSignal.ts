@@ -28,12 +28,13 @@ class Connection<T extends unknown[]> implements ScriptConnection {
  * guarantees the profile is still active while listeners run.
  */
 export class ScriptSignal<T extends unknown[] = []> {
-	private connections: Connection<T>[] = [];
+	// Created on the first Connect: most of a profile's signals never get a listener.
+	private connections?: Connection<T>[];
 
 	/** Calls `listener` every time the signal fires, until the connection is disconnected. */
 	public Connect(listener: (...args: T) => void): ScriptConnection {
 		const connection = new Connection(this, listener);
-		this.connections.push(connection);
+		(this.connections ??= []).push(connection);
 		return connection;
 	}
 
@@ -55,8 +56,8 @@ export class ScriptSignal<T extends unknown[] = []> {
 
 	/** @internal */
 	public remove(connection: Connection<T>) {
-		const index = this.connections.indexOf(connection);
-		if (index !== -1) this.connections.remove(index);
+		const index = this.connections?.indexOf(connection) ?? -1;
+		if (index !== -1) this.connections!.remove(index);
 	}
 
 	/** @internal Fires every listener. */
@@ -66,6 +67,7 @@ export class ScriptSignal<T extends unknown[] = []> {
 
 	/** @internal Fires listeners in order while `shouldContinue()` holds before each one. */
 	public FireUntil(shouldContinue: () => boolean, ...args: T) {
+		if (this.connections === undefined) return;
 		for (const connection of [...this.connections]) {
 			if (!shouldContinue()) return;
 			if (connection.Connected) task.spawn(connection.listener, ...args);
@@ -74,6 +76,7 @@ export class ScriptSignal<T extends unknown[] = []> {
 
 	/** @internal */
 	public DisconnectAll() {
+		if (this.connections === undefined) return;
 		for (const connection of [...this.connections]) connection.Disconnect();
 	}
 }

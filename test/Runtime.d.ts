@@ -130,6 +130,8 @@ export interface RuntimeHarness {
 	wallClock: () => number;
 	/** Virtual-time limit of the current spec file, in seconds (default 7200). */
 	setTimeLimit: (seconds: number) => void;
+	/** The text given to the runner with --arg, if any. */
+	argument: () => string | undefined;
 	/** Writes straight to the runner's stdout. */
 	output: (...args: unknown[]) => void;
 }

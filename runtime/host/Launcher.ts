@@ -54,6 +54,8 @@ export interface EngineOptions {
 	listSpecs?: boolean;
 	specRoots?: string[];
 	testez?: string;
+	/** Passed to the script as Runtime.argument(). */
+	argument?: string;
 	script?: string;
 	timeLimit?: number;
 	seed?: number;

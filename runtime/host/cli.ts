@@ -3,7 +3,7 @@
  *
  *   runtime test [--filter <text>] [--verbose] [--errors] [--no-build] [--project <rojo file>] [--tsconfig <file>]
  *                [--spec-root <Service/Folder>] [--testez <path of TestEZ in the tree>] [--seed <n>] [--time-limit <s>]
- *   runtime run <Instance/Path> [--project <rojo file>] [--tsconfig <file>] [--no-build]
+ *   runtime run <Instance/Path> [--project <rojo file>] [--tsconfig <file>] [--no-build] [--arg <text>]
  *
  * `test` compiles the test build with rbxtsc, then runs every *.spec module with TestEZ.
  */
@@ -27,7 +27,7 @@ function parse(argv: string[]) {
 			const key = arg.slice(2);
 			const next = argv[i + 1];
 			if (
-				["filter", "project", "time-limit", "seed", "tsconfig", "spec-root", "testez"].includes(key) &&
+				["filter", "project", "time-limit", "seed", "tsconfig", "spec-root", "testez", "arg"].includes(key) &&
 				next !== undefined
 			) {
 				flags[key] = next;
@@ -70,6 +70,7 @@ async function main() {
 	if (typeof flags.seed === "string") options.seed = Number(flags.seed);
 	if (typeof flags["spec-root"] === "string") options.specRoots = [flags["spec-root"]];
 	if (typeof flags.testez === "string") options.testez = flags.testez;
+	if (typeof flags.arg === "string") options.argument = flags.arg;
 	if (command === "run") {
 		if (!positional[0])
 			throw new Error("runtime run: missing the module path to run, e.g. ServerScriptService/Demo");
