@@ -9,7 +9,7 @@ import { RobloxDataStoreAdapter } from "./RobloxDataStoreAdapter";
 import { expectArgument, expectProfileKey, expectServiceOpen } from "./internal/Arguments";
 import { addToAutoSave, removeFromAutoSave, restartAutoSave } from "./internal/AutoSave";
 import { MetaDataUpdatedFields, Settings } from "./internal/Constants";
-import { ensureHandOffSubscribed, requestHandOff } from "./internal/HandOff";
+import { ensureHandOffSubscribed, requestHandOff, requestHandOffLater } from "./internal/HandOff";
 import { callWithoutYield } from "./internal/NoYield";
 import {
 	deepCopy,
@@ -17,6 +17,7 @@ import {
 	normalizePayload,
 	sameSession,
 	type SessionTag,
+	type StoredMetaData,
 	type StoredProfile,
 } from "./internal/Payload";
 import type { ProfileInternals } from "./internal/ProfileHost";
@@ -282,7 +283,14 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		if (!adapter.IsMock) ensureHandOffSubscribed();
 
 		while (!ServiceState.locked) {
-			if (forceLoad && !askedHolder && !adapter.IsMock) {
+			// The read that finds a live holder to ask costs a GetAsync; when the Get budget runs low (many players
+			// joining at once), skip it and ask after the first UpdateAsync instead, which is slower by one cooldown.
+			if (
+				forceLoad &&
+				!askedHolder &&
+				!adapter.IsMock &&
+				adapter.GetBudget("get") >= Settings.HandOffReadBudget
+			) {
 				askedHolder = true;
 				this.askHolderToRelease(key, me);
 			}
@@ -296,8 +304,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 						meta.ForceLoadSession = undefined;
 					} else if (typeIs(active, "table")) {
 						if (!sameSession(active, me[0], me[1])) {
-							const lastUpdate = meta.LastUpdate;
-							if (lastUpdate !== undefined && os.time() - lastUpdate > Settings.AssumeDeadSessionLock) {
+							if (this.isDead(meta)) {
 								meta.ActiveSession = me;
 								meta.ForceLoadSession = undefined;
 								return;
@@ -346,6 +353,10 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			}
 			if (forceLoad) {
 				if (!sameSession(meta.ForceLoadSession, me[0], me[1])) return undefined; // another server force-loads it
+				if (!askedHolder && !adapter.IsMock && !this.isDead(meta)) {
+					askedHolder = true;
+					requestHandOffLater(active[1], this.lookup, key);
+				}
 				if (!requestForceLoad) {
 					forceLoadSteps += 1;
 					if (forceLoadSteps >= Settings.ForceLoadMaxSteps) stealSession = true;
@@ -378,14 +389,18 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		return undefined;
 	}
 
+	/** A lock not updated for AssumeDeadSessionLock seconds belongs to a dead server and is taken at once. */
+	private isDead(meta: StoredMetaData) {
+		return meta.LastUpdate !== undefined && os.time() - meta.LastUpdate > Settings.AssumeDeadSessionLock;
+	}
+
 	/** Reads who holds the key; if it is another live server, asks it to release and waits briefly for it. */
 	private askHolderToRelease(key: string, me: SessionTag) {
 		const [ok, stored] = pcall(() => this.send(key, "get", (store) => store.GetAsync(key)));
 		if (!ok || !typeIs(stored, "table")) return;
 		const meta = (stored as StoredProfile).MetaData;
 		const active = meta?.ActiveSession;
-		if (!typeIs(active, "table") || sameSession(active, me[0], me[1])) return;
-		if (meta!.LastUpdate !== undefined && os.time() - meta!.LastUpdate > Settings.AssumeDeadSessionLock) return;
+		if (!typeIs(active, "table") || sameSession(active, me[0], me[1]) || this.isDead(meta!)) return;
 		requestHandOff(active[1], this.lookup, key, Settings.HandOffAckWait, Settings.HandOffReleaseWait);
 	}
 

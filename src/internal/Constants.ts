@@ -29,6 +29,8 @@ export const Settings = {
 	HandOffAckWait: 2,
 	/** Seconds more it waits for an acknowledged release (the holder's write cooldown plus a round trip). */
 	HandOffReleaseWait: 10,
+	/** GetAsync budget below which a load skips the read that looks for a live holder to ask. */
+	HandOffReadBudget: 20,
 	/** Budget a request leaves for others before backing off (the server-close saves need headroom). */
 	BudgetReserve: 1,
 } as const;

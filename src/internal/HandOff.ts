@@ -103,3 +103,14 @@ export function requestHandOff(
 	if (pending.get(id) === state) pending.delete(id);
 	return state.released;
 }
+
+/**
+ * Asks the holder to release without waiting for an answer: used when the requester has already written its
+ * ForceLoadSession and will retry after its own write cooldown anyway.
+ * @internal
+ */
+export function requestHandOffLater(holderJobId: string, lookup: string, key: string) {
+	if (holderJobId === "" || ServiceState.jobId === "") return;
+	ensureHandOffSubscribed();
+	publish(holderJobId, { t: "release", s: lookup, k: key, j: ServiceState.jobId });
+}

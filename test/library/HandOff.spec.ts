@@ -56,4 +56,36 @@ export = () => {
 		// Without messages, the holder releases at its next auto-save, as with the original.
 		for (const value of ours) expect(value < 40).to.equal(true);
 	});
+
+	it("skips the holder read when the Get budget runs low, and still asks the holder after its first write", () => {
+		Runtime.configureMessaging({ loss: 0 });
+		const a = Runtime.startServer({ name: "A" });
+		const b = Runtime.startServer({ name: "B" });
+		const storeA = storeOn(a, "LowBudget");
+		a.call(() => storeA.LoadProfileAsync("Low_1"));
+		Runtime.wait(10);
+		// Spend B's GetAsync budget down to about 10.
+		const dataStore = b.game.GetService("DataStoreService").GetDataStore("Drain");
+		let drained = 0;
+		b.call(() => {
+			for (let i = 0; i < 90; i++) {
+				task.spawn(() => {
+					dataStore.GetAsync(`d${i}`);
+					drained += 1;
+				});
+			}
+		});
+		Runtime.waitUntil(() => drained === 90, 10, "drain");
+		expect(b.budget(Enum.DataStoreRequestType.GetAsync) < 20).to.equal(true);
+		const reads = Runtime.store().stats().byMethod.GetAsync;
+		const storeB = storeOn(b, "LowBudget");
+		const start = Runtime.now();
+		const profile = b.call(() => storeB.LoadProfileAsync("Low_1"));
+		const took = Runtime.now() - start;
+		Runtime.output(`[hand-off] ours with a low Get budget: ${"%.1f".format(took)} s`);
+		expect(profile).to.be.ok();
+		expect(Runtime.store().stats().byMethod.GetAsync).to.equal(reads);
+		// One write cooldown instead of A's next auto-save (20 s away).
+		expect(took < 8).to.equal(true);
+	});
 };
