@@ -115,26 +115,24 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 
 	/** Turns an Active update into a Locked one at the next save. Errors if the profile is no longer active. */
 	public LockActiveUpdate(updateId: number): void {
-		expectUpdateId("LockActiveUpdate", updateId);
-		this.requireProfileMode("LockActiveUpdate");
-		if (!this.isActive())
-			error("[ProfileService] GlobalUpdates:LockActiveUpdate(): the profile is no longer active", 2);
-		const update = this.find(updateId);
-		if (update === undefined)
-			error(`[ProfileService] GlobalUpdates:LockActiveUpdate(): no update with id ${updateId}`, 2);
+		const update = this.pendingTarget("LockActiveUpdate", updateId);
 		if (!update[2] && !this.pendingLock.includes(updateId)) this.pendingLock.push(updateId);
 	}
 
 	/** Removes a Locked update at the next save. Errors if the profile is no longer active. */
 	public ClearLockedUpdate(updateId: number): void {
-		expectUpdateId("ClearLockedUpdate", updateId);
-		this.requireProfileMode("ClearLockedUpdate");
-		if (!this.isActive())
-			error("[ProfileService] GlobalUpdates:ClearLockedUpdate(): the profile is no longer active", 2);
-		const update = this.find(updateId);
-		if (update === undefined)
-			error(`[ProfileService] GlobalUpdates:ClearLockedUpdate(): no update with id ${updateId}`, 2);
+		const update = this.pendingTarget("ClearLockedUpdate", updateId);
 		if (update[2] && !this.pendingClear.includes(updateId)) this.pendingClear.push(updateId);
+	}
+
+	/** The checks of a lock or clear request on a loaded profile; returns the update it names. */
+	private pendingTarget(method: string, updateId: number): StoredGlobalUpdate {
+		expectUpdateId(method, updateId);
+		this.requireProfileMode(method);
+		if (!this.isActive()) error(`[ProfileService] GlobalUpdates:${method}(): the profile is no longer active`, 3);
+		const update = this.find(updateId);
+		if (update === undefined) error(`[ProfileService] GlobalUpdates:${method}(): no update with id ${updateId}`, 3);
+		return update;
 	}
 
 	private requireHandlerMode(method: string) {

@@ -452,6 +452,14 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	 * Checks that the profile can be stored. Returns the problem, after warning and firing IssueSignal, or
 	 * undefined. A profile that cannot be stored keeps its last good save and stays active.
 	 */
+	/** Reports a save that cannot be written (warning and IssueSignal) and returns the reason. */
+	private skipSave(profile: ProfileInternals, reason: string): string {
+		const message = `Save skipped: ${reason}; the last good save is kept`;
+		warn(`[ProfileService]: ${message} ${profile.Identify()}`);
+		ServiceState.issueSignal.Fire(message, this.name, profile.key);
+		return reason;
+	}
+
 	private checkStorable(profile: ProfileInternals): string | undefined {
 		const meta = profile.MetaData;
 		const problem =
@@ -459,12 +467,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			findUnstorable(meta.MetaTags, "MetaData.MetaTags") ??
 			findUnstorable(profile.RobloxMetaData, "RobloxMetaData") ??
 			findUnstorable(profile.UserIds, "UserIds");
-		if (problem !== undefined) {
-			const message = `Save skipped: ${problem}; the last good save is kept`;
-			warn(`[ProfileService]: ${message} ${profile.Identify()}`);
-			ServiceState.issueSignal.Fire(message, this.name, profile.key);
-			return problem;
-		}
+		if (problem !== undefined) return this.skipSave(profile, problem);
 		const size = encodedLength({
 			Data: profile.Data,
 			MetaData: {
@@ -480,10 +483,10 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			UserIds: profile.UserIds,
 		});
 		if (size > Settings.MaxValueLength) {
-			const message = `Save skipped: the profile is ${size} characters once encoded, over the DataStore limit of ${Settings.MaxValueLength}; the last good save is kept`;
-			warn(`[ProfileService]: ${message} ${profile.Identify()}`);
-			ServiceState.issueSignal.Fire(message, this.name, profile.key);
-			return message;
+			return this.skipSave(
+				profile,
+				`the profile is ${size} characters once encoded, over the DataStore limit of ${Settings.MaxValueLength}`,
+			);
 		}
 		if (size > Settings.MaxValueLength * Settings.SizeWarningShare) {
 			if (!profile.sizeWarned) {
