@@ -179,12 +179,15 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	}
 
 	/**
-	 * @internal Applies the pending locks and clears to a stored copy, inside the save transform.
+	 * @internal Applies the pending locks, and with `clears` the pending clears, to a stored copy inside the save
+	 * transform. A save that cannot write Data must not clear: the clear would land without the Data that
+	 * processed the update, and the update would be lost.
 	 */
-	public applyPending(stored: StoredGlobalUpdates) {
+	public applyPending(stored: StoredGlobalUpdates, clears: boolean) {
 		for (const update of stored[1]) {
 			if (this.pendingLock.includes(update[0])) update[2] = true;
 		}
+		if (!clears) return;
 		for (const clearId of this.pendingClear) {
 			const index = stored[1].findIndex((update) => update[0] === clearId && update[2]);
 			if (index !== -1) stored[1].remove(index);

@@ -137,10 +137,16 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 			);
 			return { value, userIds, metadata };
 		});
-		task.wait();
-		if (result.value === undefined) return $tuple(undefined, undefined);
+		// Store first, then yield, as Roblox's own store commits before the response travels back: two writes
+		// that overlap in time then still see each other.
+		if (result.value === undefined) {
+			task.wait();
+			return $tuple(undefined, undefined);
+		}
 		const entry = this.write(key, result.value, result.userIds ?? [], result.metadata ?? {});
-		return $tuple(deepCopy(entry.value), new MockKeyInfo(entry));
+		const stored = deepCopy(entry.value);
+		task.wait();
+		return $tuple(stored, new MockKeyInfo(entry));
 	}
 
 	/** The latest value, or the given version; undefined for an empty key or an unknown version. */
@@ -159,8 +165,8 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 
 	/** Deletes the key, leaving a deleted marker among its versions. */
 	public RemoveAsync(key: string) {
-		task.wait();
 		if (this.latest(key)) this.write(key, undefined, [], {});
+		task.wait();
 	}
 
 	/** The key's versions between two times, 100 per page. */

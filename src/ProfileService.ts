@@ -10,7 +10,9 @@ import { ServiceState, waitForLiveCheck } from "./internal/ServiceState";
 /** The ProfileService singleton's shape. */
 export interface ProfileServiceApi {
 	/**
-	 * True once the server has started shutting down. ProfileStore methods error after that. Default false.
+	 * True once the server has started shutting down. From then on, as in the original, LoadProfileAsync,
+	 * GlobalUpdateProfileAsync and ViewProfileAsync return undefined, WipeProfileAsync returns false and a new
+	 * ProfileVersionQuery lists nothing; arguments are still checked. Default false.
 	 */
 	ServiceLocked: boolean;
 	/** True during the critical state: many DataStore errors in a short time. Default false. */

@@ -1,4 +1,5 @@
 import { joinKey } from "./internal/Keys";
+import { HttpService } from "@rbxts/services";
 import { t } from "@rbxts/t";
 import type { DataStoreAdapter, ProfileKeyInfo } from "./DataStoreAdapter";
 import { GlobalUpdates, type GlobalUpdateData } from "./GlobalUpdates";
@@ -6,7 +7,7 @@ import { MockDataStoreAdapter } from "./MockDataStoreAdapter";
 import { Profile } from "./Profile";
 import { ProfileVersionQuery } from "./ProfileVersionQuery";
 import { RobloxDataStoreAdapter } from "./RobloxDataStoreAdapter";
-import { expectArgument, expectProfileKey, expectServiceOpen } from "./internal/Arguments";
+import { expectArgument, expectProfileKey } from "./internal/Arguments";
 import { addToAutoSave, removeFromAutoSave, restartAutoSave } from "./internal/AutoSave";
 import { MetaDataUpdatedFields, Settings } from "./internal/Constants";
 import { ensureHandOffSubscribed, requestHandOff, requestHandOffLater } from "./internal/HandOff";
@@ -22,6 +23,7 @@ import {
 } from "./internal/Payload";
 import type { ProfileInternals } from "./internal/ProfileHost";
 import { loadedMap, ServiceState, thisSession, waitForLiveCheck } from "./internal/ServiceState";
+import { isUncertainWrite, metadataWithNonce, newUncertainWrite, type UncertainWrite } from "./internal/UncertainWrite";
 import { encodedLength, findUnstorable } from "./internal/Validation";
 import { WriteQueue } from "./internal/WriteQueue";
 
@@ -49,8 +51,23 @@ export type ProfileStoreIndex =
 interface UpdateHandlers {
 	existing?: (payload: StoredProfile) => void;
 	missing?: (payload: StoredProfile) => void;
-	/** Returning false cancels the write (the transform returns nil). */
-	edit?: (payload: StoredProfile) => boolean | void;
+	/**
+	 * Edits what will be written. Returning false cancels the write (the transform returns nil), so a key that
+	 * this request has no business changing is never rewritten.
+	 */
+	edit?: (payload: StoredProfile, keyInfo: ProfileKeyInfo | undefined, missing: boolean) => boolean | void;
+	/** The key metadata to write instead of the payload's RobloxMetaData. */
+	metadata?: (payload: StoredProfile) => object | undefined;
+}
+
+/** What one UpdateAsync (or GetAsync) saw and did. */
+interface UpdateOutcome {
+	/** The stored value after the request: what was written, or for a cancelled write what the key holds. */
+	payload: StoredProfile;
+	/** Key info of the stored value; undefined for an empty key and for cancelled writes. */
+	keyInfo: ProfileKeyInfo | undefined;
+	/** True when the edit handler cancelled the write. */
+	cancelled: boolean;
 }
 
 const writeQueue = new WriteQueue();
@@ -70,7 +87,8 @@ export function registerIssue(message: string, storeName: string, identity: stri
 export class ProfileStore<DataType extends object, RobloxMetaData extends object = object> {
 	/**
 	 * The same store over an in-memory DataStore that forgets everything when the server stops, isolated from
-	 * the live one: for Studio testing, or for temporary profiles on live servers.
+	 * the live one: for Studio testing, or for temporary profiles on live servers. `.Mock` of a mock store is that
+	 * same mock store.
 	 */
 	public readonly Mock: ProfileStore<DataType, RobloxMetaData>;
 
@@ -85,7 +103,6 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	/** @internal */
 	public readonly isUserMock: boolean;
 	private adapter: DataStoreAdapter | undefined;
-	private readonly loadTokens = new Map<string, number>();
 
 	/** @internal */
 	public constructor(
@@ -94,7 +111,6 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		template: DataType,
 		isUserMock: boolean,
 		adapter: DataStoreAdapter | undefined,
-		live?: ProfileStore<DataType, RobloxMetaData>,
 	) {
 		this.name = name;
 		this.scope = scope;
@@ -102,7 +118,8 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		this.template = template;
 		this.isUserMock = isUserMock;
 		this.adapter = isUserMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
-		this.Mock = isUserMock ? (live ?? this) : new ProfileStore(name, scope, template, true, undefined, this);
+		// `.Mock` of a mock store is the store itself: applying "use Mock" twice must never reach live keys.
+		this.Mock = isUserMock ? this : new ProfileStore(name, scope, template, true, undefined);
 	}
 
 	/** @internal */
@@ -175,25 +192,27 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 
 	/**
 	 * One UpdateAsync (or GetAsync for views) with the original's transform: normalizes what the key holds, runs
-	 * the handlers, flags corruption. Returns undefined after registering an issue when the request failed.
+	 * the handlers, flags corruption. Returns undefined after registering an issue when the request failed, and
+	 * false, after a warning, for a version read that the DataStore rejects as not valid (retrying cannot help).
 	 */
 	private standardUpdate(
 		key: string,
 		handlers: UpdateHandlers,
 		isGet = false,
 		version?: string,
-	): [StoredProfile, ProfileKeyInfo | undefined] | undefined {
+	): UpdateOutcome | false | undefined {
 		let cancelled = false;
-		const transform = (latest: unknown) => {
+		let seen: StoredProfile | undefined;
+		const transform = (latest: unknown, keyInfo?: ProfileKeyInfo) => {
 			const { payload, missing, corrupted } = normalizePayload(latest);
+			if (corrupted) payload.WasCorrupted = true;
 			if (!missing) handlers.existing?.(payload);
 			if (missing) handlers.missing?.(payload);
-			if (handlers.edit?.(payload) === false) {
-				cancelled = true;
-				return $tuple(undefined as unknown, undefined, undefined);
-			}
-			if (corrupted) payload.WasCorrupted = true;
-			return $tuple(payload as unknown, payload.UserIds, payload.RobloxMetaData);
+			seen = payload;
+			cancelled = handlers.edit?.(payload, keyInfo, missing) === false;
+			if (cancelled) return $tuple(undefined as unknown, undefined, undefined);
+			const metadata = handlers.metadata ? handlers.metadata(payload) : payload.RobloxMetaData;
+			return $tuple(payload as unknown, payload.UserIds, metadata);
 		};
 		let value: unknown;
 		let keyInfo: ProfileKeyInfo | undefined;
@@ -201,23 +220,30 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			if (isGet) {
 				const [stored, info] = this.send(key, "get", (store) => store.GetAsync(key, version));
 				keyInfo = info;
-				value = transform(stored)[0];
+				value = transform(stored, info)[0];
 			} else {
 				const [stored, info] = this.send(key, "update", (store) => store.UpdateAsync(key, transform));
 				value = stored;
 				keyInfo = info;
 			}
 		});
-		if (ok && cancelled) return undefined;
+		if (ok && cancelled && seen !== undefined) return { payload: seen, keyInfo: undefined, cancelled: true };
 		if (ok && typeIs(value, "table")) {
 			const payload = value as StoredProfile;
 			if (payload.WasCorrupted === true && !isGet) {
 				warn(`[ProfileService]: Resolved profile corruption ${this.identify(key)}`);
 				ServiceState.corruptionSignal.Fire(this.name, key);
 			}
-			return [payload, keyInfo];
+			return { payload, keyInfo, cancelled: false };
 		}
-		registerIssue(ok ? "Undefined error" : tostring(err), this.name, this.identify(key), key);
+		const message = ok ? "Undefined error" : tostring(err);
+		// Roblox rejects a malformed version instead of returning nothing; retrying it would never end. The
+		// original recognises the rejection by these words.
+		if (!ok && version !== undefined && message.find("not valid", 1, true)[0] !== undefined) {
+			warn(`[ProfileService]: Version "${version}" is not valid for ${this.identify(key)} - ${message}`);
+			return false;
+		}
+		registerIssue(message, this.name, this.identify(key), key);
 		return undefined;
 	}
 
@@ -225,14 +251,16 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 
 	/**
 	 * Loads a profile and session-locks it to this server. Yields. Returns undefined when the handler cancels,
-	 * another server force-loads the profile meanwhile, or a newer LoadProfileAsync for the same key starts.
+	 * another server force-loads the profile meanwhile, a newer LoadProfileAsync for the same key starts, or the
+	 * server is shutting down (as the original does). A key this server has just released is loaded once that
+	 * release has reached the DataStore, so the load gets back exactly what was released.
 	 *
 	 * @param profileKey DataStore key, 1 to 50 characters.
 	 * @param notReleasedHandler What to do when another server holds the profile. Default "ForceLoad": ask the
 	 * holder to release it (at once when it runs this library, at its next save otherwise) and steal the lock
 	 * after 8 unanswered steps, so a crashed server's lock is taken in about a minute.
 	 * @throws When `profileKey` is not a string of 1 to 50 characters, `notReleasedHandler` is not one of the above,
-	 * the key is already loaded on this server, the server is shutting down, or the handler returns another value.
+	 * the key is already loaded on this server, or the handler returns another value.
 	 * @example
 	 * const profile = store.LoadProfileAsync(`Player_${player.UserId}`);
 	 * if (profile === undefined) return player.Kick("Your data could not be loaded");
@@ -250,19 +278,21 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			t.union(t.literal("ForceLoad"), t.literal("Steal"), t.callback),
 			'"ForceLoad", "Steal" or a function',
 		);
-		expectServiceOpen(method);
+		if (ServiceState.locked) return undefined;
 		if (this.loaded().has(profileKey)) {
 			error(
 				`[ProfileService] ${method}: profile ${this.identify(profileKey)} is already loaded on this server; release it before loading it again`,
 				2,
 			);
 		}
-		const token = (this.loadTokens.get(profileKey) ?? 0) + 1;
-		this.loadTokens.set(profileKey, token);
+		// Every ProfileStore object of this name and scope shares the tokens, as it shares the loaded profiles.
+		const tokenId = this.sessionId(profileKey);
+		const token = (ServiceState.loadTokens.get(tokenId) ?? 0) + 1;
+		ServiceState.loadTokens.set(tokenId, token);
 		ServiceState.activeLoadJobs += 1;
 		const [ok, result] = pcall(() => this.loadLoop(profileKey, notReleasedHandler, token));
 		ServiceState.activeLoadJobs -= 1;
-		if (this.loadTokens.get(profileKey) === token) this.loadTokens.delete(profileKey);
+		if (ServiceState.loadTokens.get(tokenId) === token) ServiceState.loadTokens.delete(tokenId);
 		if (!ok) error(result, 0);
 		return result;
 	}
@@ -281,8 +311,17 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		let askedHolder = false;
 		const adapter = this.getAdapter();
 		if (!adapter.IsMock) ensureHandOffSubscribed();
+		// A load superseded by a newer load of the same key must never write: its write would bump the load count
+		// under the newer profile, which would then find its lock lost and stop saving.
+		const tokenId = this.sessionId(key);
+		const superseded = () => ServiceState.loadTokens.get(tokenId) !== token;
+		// The release of this key from this server may still be retrying (a failed write, a lost response): the
+		// load waits for it, or it would read the older auto-saved data and make that release give up.
+		while (ServiceState.releasing.has(tokenId) && !ServiceState.locked && !superseded()) {
+			task.wait();
+		}
 
-		while (!ServiceState.locked) {
+		while (!ServiceState.locked && !superseded()) {
 			// The read that finds a live holder to ask costs a GetAsync; when the Get budget runs low (many players
 			// joining at once), skip it and ask after the first UpdateAsync instead, which is slower by one cooldown.
 			if (
@@ -328,6 +367,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 					payload.MetaData = newMetaData(me);
 				},
 				edit: (payload) => {
+					if (superseded()) return false;
 					if (ServiceState.locked) return;
 					const meta = payload.MetaData!;
 					if (sameSession(meta.ActiveSession, me[0], me[1])) {
@@ -336,12 +376,12 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 					}
 				},
 			});
-			if (this.loadTokens.get(key) !== token) return undefined; // a newer load of this key took over
-			if (result === undefined) {
+			if (superseded()) return undefined; // a newer load of this key took over
+			if (result === undefined || result === false || result.cancelled) {
 				task.wait();
 				continue;
 			}
-			const [payload, keyInfo] = result;
+			const { payload, keyInfo } = result;
 			const meta = payload.MetaData!;
 			const active = meta.ActiveSession;
 			if (typeIs(active, "table") && sameSession(active, me[0], me[1]) && keyInfo !== undefined) {
@@ -387,6 +427,11 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			}
 		}
 		return undefined;
+	}
+
+	/** The id under which this server tracks `key` of this store (live or mock) in ServiceState. */
+	private sessionId(key: string) {
+		return joinKey(joinKey(this.isUserMock ? "mock" : "live", this.lookup), key);
 	}
 
 	/** A lock not updated for AssumeDeadSessionLock seconds belongs to a dead server and is taken at once. */
@@ -448,10 +493,6 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		profile.markReleased();
 	}
 
-	/**
-	 * Checks that the profile can be stored. Returns the problem, after warning and firing IssueSignal, or
-	 * undefined. A profile that cannot be stored keeps its last good save and stays active.
-	 */
 	/** Reports a save that cannot be written (warning and IssueSignal) and returns the reason. */
 	private skipSave(profile: ProfileInternals, reason: string): string {
 		const message = `Save skipped: ${reason}; the last good save is kept`;
@@ -460,8 +501,20 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		return reason;
 	}
 
+	/**
+	 * Checks that the profile can be stored: Data is a table, every value is one a DataStore can store, and the
+	 * encoded profile fits the DataStore limit. Returns the problem (after reporting it through skipSave), or
+	 * undefined. Data replaced by a non-table is also reported through CorruptionSignal, as the original does:
+	 * saving it would make the next load reset the player to the template.
+	 */
 	private checkStorable(profile: ProfileInternals): string | undefined {
 		const meta = profile.MetaData;
+		const data = profile.Data as unknown;
+		if (!typeIs(data, "table")) {
+			const shown = data === undefined ? "nil" : `a ${typeOf(data)} (${tostring(data)})`;
+			ServiceState.corruptionSignal.Fire(this.name, profile.key);
+			return this.skipSave(profile, `Data is ${shown}, not a table`);
+		}
 		const problem =
 			findUnstorable(profile.Data, "Data") ??
 			findUnstorable(meta.MetaTags, "MetaData.MetaTags") ??
@@ -511,44 +564,33 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		}
 		const writeData = unstorable === undefined;
 		const me = thisSession();
-		const releasingId = joinKey(joinKey(this.isUserMock ? "mock" : "live", this.lookup), profile.key);
+		const releasingId = this.sessionId(profile.key);
 		if (release && !overwrite) {
 			this.releaseInternally(profile);
-			// Until the release lands, a hand-off request for this key waits for it instead of finding nothing.
+			// Until the release lands, a hand-off request for this key waits for it instead of finding nothing, and
+			// a new load of the key on this server waits for it instead of reading older data.
 			ServiceState.releasing.set(releasingId, profile);
 		}
 		ServiceState.activeSaveJobs += 1;
 		const lastLoadCount = profile.MetaData.SessionLoadCount;
 		for (;;) {
 			const result = this.standardUpdate(profile.key, {
-				edit: (latest) => {
-					const meta = latest.MetaData;
-					if (meta === undefined) return;
-					let owns = overwrite;
-					let forceLoadPending = false;
-					if (!overwrite) {
-						owns = sameSession(meta.ActiveSession, me[0], me[1]) && meta.SessionLoadCount === lastLoadCount;
-						forceLoadPending =
-							typeIs(meta.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, me[0], me[1]);
-					}
-					if (!owns) return;
+				edit: (latest, _, missing) => {
 					if (overwrite) {
-						const source = profile.MetaData;
-						latest.Data = profile.Data;
-						latest.RobloxMetaData = profile.RobloxMetaData;
-						latest.UserIds = profile.UserIds;
-						latest.MetaData = {
-							ProfileCreateTime: source.ProfileCreateTime,
-							SessionLoadCount: source.SessionLoadCount,
-							LastUpdate: source.LastUpdate,
-							MetaTags: source.MetaTags as unknown as Record<string, unknown>,
-							ActiveSession: undefined,
-							ForceLoadSession: undefined,
-						};
-						latest.GlobalUpdates = profile.GlobalUpdates.latest;
+						this.writeOverwrite(profile, latest);
 						return;
 					}
-					profile.GlobalUpdates.applyPending(latest.GlobalUpdates);
+					// Only the session that holds the lock writes. A key that holds no profile any more (wiped, or
+					// replaced by something else) is left as it is.
+					const meta = latest.MetaData;
+					if (missing || meta === undefined) return false;
+					if (!sameSession(meta.ActiveSession, me[0], me[1]) || meta.SessionLoadCount !== lastLoadCount) {
+						return false;
+					}
+					const forceLoadPending =
+						typeIs(meta.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, me[0], me[1]);
+					// Clearing a locked update is only safe together with the Data that processed it.
+					profile.GlobalUpdates.applyPending(latest.GlobalUpdates, writeData);
 					if (writeData) {
 						latest.Data = profile.Data;
 						latest.RobloxMetaData = profile.RobloxMetaData;
@@ -559,26 +601,40 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 					if (release || forceLoadPending) meta.ActiveSession = undefined;
 				},
 			});
-			if (result !== undefined && result[1] !== undefined) {
-				if (!overwrite) this.afterSave(profile, result[0], result[1], lastLoadCount, me);
+			if (result !== undefined && result !== false) {
+				if (!overwrite) this.afterSave(profile, result, lastLoadCount, me);
 				break;
 			}
 			if (!release || overwrite) break;
-			// A release must reach the DataStore: retry, spaced by the write queue.
+			// A release must reach the DataStore: retry, spaced by the write queue, until it lands, another server
+			// takes the lock, or the server stops.
 			task.wait();
 		}
 		if (ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
 		ServiceState.activeSaveJobs -= 1;
 	}
 
-	private afterSave(
-		profile: ProfileInternals,
-		payload: StoredProfile,
-		keyInfo: ProfileKeyInfo,
-		lastLoadCount: number,
-		me: SessionTag,
-	) {
-		profile.KeyInfo = keyInfo;
+	/** An overwrite owns the key: it writes Data and MetaData whatever the key held (wiped, corrupted, ...). */
+	private writeOverwrite(profile: ProfileInternals, latest: StoredProfile) {
+		const source = profile.MetaData;
+		latest.Data = profile.Data;
+		latest.RobloxMetaData = profile.RobloxMetaData;
+		latest.UserIds = profile.UserIds;
+		latest.MetaData = {
+			ProfileCreateTime: source.ProfileCreateTime,
+			SessionLoadCount: source.SessionLoadCount,
+			LastUpdate: source.LastUpdate,
+			MetaTags: source.MetaTags as unknown as Record<string, unknown>,
+			ActiveSession: undefined,
+			ForceLoadSession: undefined,
+		};
+		latest.GlobalUpdates = profile.GlobalUpdates.latest;
+		latest.WasCorrupted = false;
+	}
+
+	private afterSave(profile: ProfileInternals, outcome: UpdateOutcome, lastLoadCount: number, me: SessionTag) {
+		const { payload, keyInfo } = outcome;
+		if (keyInfo !== undefined) profile.KeyInfo = keyInfo;
 		// A key wiped (or overwritten with something else) while loaded has no MetaData: this server lost it.
 		const latestMeta = payload.MetaData;
 		if (latestMeta !== undefined) {
@@ -586,19 +642,22 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			for (const field of MetaDataUpdatedFields) {
 				meta[field] = (latestMeta as unknown as Record<string, unknown>)[field];
 			}
-			profile.MetaData.MetaTagsLatest = latestMeta.MetaTags as unknown as Map<string, unknown>;
+			if (!outcome.cancelled) {
+				profile.MetaData.MetaTagsLatest = latestMeta.MetaTags as unknown as Map<string, unknown>;
+			}
 		}
 		const owns =
+			!outcome.cancelled &&
 			latestMeta !== undefined &&
 			sameSession(latestMeta.ActiveSession, me[0], me[1]) &&
 			latestMeta.SessionLoadCount === lastLoadCount;
 		const active = this.loaded().get(profile.key) === profile;
-		profile.GlobalUpdates.deliver(payload.GlobalUpdates, owns && active);
+		if (!outcome.cancelled) profile.GlobalUpdates.deliver(payload.GlobalUpdates, owns && active);
 		if (!owns) {
 			if (active) this.releaseInternally(profile);
 			profile.fireHopReady();
 		}
-		profile.fireSaved();
+		if (!outcome.cancelled) profile.fireSaved();
 	}
 
 	// Other requests -------------------------------------------------------------------------------------------
@@ -607,8 +666,14 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	 * Sends global updates to a profile, loaded anywhere or nowhere (it need not exist yet). `updateHandler`
 	 * receives a GlobalUpdates object on which to call AddActiveUpdate, ChangeActiveUpdate and ClearActiveUpdate;
 	 * it must not yield. Yields; retries until the DataStore accepts the update. Returns the profile's updates
-	 * (read-only), or undefined if the server started shutting down first.
-	 * @throws On a bad key or handler, after shutdown began, and with the handler's own error (a yield included).
+	 * (read-only), or undefined if the server is shutting down (as the original does).
+	 *
+	 * Each call takes effect exactly once. When a write fails after it may have reached the DataStore (a lost
+	 * response looks like any other error), the retry first checks whether that write landed, by a marker it put
+	 * in the key's DataStore metadata and, if other writes came after it, in the key's recent versions; only if
+	 * it did not land does the handler run again. The marker stays in `KeyInfo:GetMetadata()` until the
+	 * profile's next save; the stored value keeps the original's format.
+	 * @throws On a bad key or handler, and with the handler's own error (a yield included).
 	 * @example
 	 * store.GlobalUpdateProfileAsync(`Player_${recipientId}`, (updates) => {
 	 * 	updates.AddActiveUpdate({ Type: "Gift", Item: "Sword" });
@@ -621,13 +686,24 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		const method = "ProfileStore:GlobalUpdateProfileAsync()";
 		expectProfileKey(method, profileKey);
 		expectArgument(method, "updateHandler", updateHandler, t.callback, "a function");
-		expectServiceOpen(method);
+		let uncertain: UncertainWrite | undefined;
 		while (!ServiceState.locked) {
 			// An error in the developer's handler (including a yield) cancels the write and is raised to the caller;
 			// it is not a DataStore issue and is not retried.
 			let handlerError: unknown;
+			let verdict: "landed" | "unknown" | undefined;
+			let attempt: UncertainWrite | undefined;
+			const nonce = HttpService.GenerateGUID(false);
 			const result = this.standardUpdate(profileKey, {
-				edit: (latest) => {
+				edit: (latest, keyInfo) => {
+					verdict = undefined;
+					attempt = undefined;
+					if (uncertain !== undefined) {
+						if (isUncertainWrite(uncertain, latest, keyInfo)) verdict = "landed";
+						else if (keyInfo?.Version !== uncertain.baseVersion) verdict = "unknown";
+						// Otherwise nothing was written since: the earlier attempt never landed.
+						if (verdict !== undefined) return false;
+					}
 					const updates = new GlobalUpdates<GlobalUpdateData>(latest.GlobalUpdates, "handler");
 					const [ok, err] = pcall(() =>
 						callWithoutYield("The GlobalUpdateProfileAsync update handler", () => updateHandler(updates)),
@@ -636,26 +712,65 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 						handlerError = err;
 						return false;
 					}
+					attempt = newUncertainWrite(deepCopy(latest.GlobalUpdates), keyInfo);
+				},
+				metadata: (payload) => {
+					const metadata = metadataWithNonce(payload.RobloxMetaData, nonce);
+					if (attempt !== undefined && metadata !== undefined) attempt.nonce = nonce;
+					return metadata ?? payload.RobloxMetaData;
 				},
 			});
 			if (handlerError !== undefined) error(handlerError, 0);
-			if (result !== undefined) return new GlobalUpdates(result[0].GlobalUpdates, "view");
-			task.wait();
+			if (result === undefined || result === false) {
+				if (attempt !== undefined) uncertain = attempt;
+				task.wait();
+				continue;
+			}
+			if (!result.cancelled || verdict === "landed")
+				return new GlobalUpdates(result.payload.GlobalUpdates, "view");
+			const found = this.findUncertainWrite(profileKey, uncertain!);
+			if (found === true) return new GlobalUpdates(result.payload.GlobalUpdates, "view");
+			if (found === false) uncertain = undefined;
+			else task.wait();
 		}
 		return undefined;
 	}
 
 	/**
+	 * Looks through the versions written since an uncertain write's base for the write itself. Returns undefined
+	 * (after registering an issue) when the versions could not be read.
+	 */
+	private findUncertainWrite(key: string, write: UncertainWrite): boolean | undefined {
+		const [ok, found] = pcall(() => {
+			const pages = this.send(key, "list", (store) =>
+				store.ListVersionsAsync(key, Enum.SortDirection.Ascending, write.since, undefined),
+			);
+			for (;;) {
+				for (const item of pages.GetCurrentPage()) {
+					if (item.IsDeleted || item.Version === write.baseVersion) continue;
+					const [value, keyInfo] = this.send(key, "get", (store) => store.GetAsync(key, item.Version));
+					if (isUncertainWrite(write, value, keyInfo)) return true;
+				}
+				if (pages.IsFinished) return false;
+				pages.AdvanceToNextPageAsync();
+			}
+		});
+		if (ok) return found;
+		registerIssue(tostring(found), this.name, this.identify(key), key);
+		return undefined;
+	}
+
+	/**
 	 * Reads a profile without locking it: the latest version, or `version` (from a version listing). Returns
-	 * undefined when the key is empty or the version does not exist. The profile is in view mode: it never
-	 * saves, except through OverwriteAsync. Yields; retries DataStore errors.
-	 * @throws On a bad key or version argument, or after shutdown began.
+	 * undefined when the key is empty, the version does not exist or the DataStore rejects it as not valid (with
+	 * a warning), and when the server is shutting down. The profile is in view mode: it never saves, except
+	 * through OverwriteAsync. Yields; retries other DataStore errors.
+	 * @throws On a bad key or version argument.
 	 */
 	public ViewProfileAsync(profileKey: string, version?: string): Profile<DataType, RobloxMetaData> | undefined {
 		const method = "ProfileStore:ViewProfileAsync()";
 		expectProfileKey(method, profileKey);
 		expectArgument(method, "version", version, t.optional(t.string), "a version string or undefined");
-		expectServiceOpen(method);
 		while (!ServiceState.locked) {
 			const result = this.standardUpdate(
 				profileKey,
@@ -668,10 +783,10 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 				true,
 				version,
 			);
+			if (result === false) return undefined;
 			if (result !== undefined) {
-				const [payload, keyInfo] = result;
-				if (keyInfo === undefined) return undefined;
-				return this.makeProfile(profileKey, payload, keyInfo, true);
+				if (result.keyInfo === undefined) return undefined;
+				return this.makeProfile(profileKey, result.payload, result.keyInfo, true);
 			}
 			task.wait();
 		}
@@ -682,7 +797,9 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	 * Lists a profile's saved versions, oldest first by default; each NextAsync returns the next version as a
 	 * view-mode profile. Works on Mock stores too.
 	 *
-	 * @throws On a bad argument, or after shutdown began.
+	 * Once the server is shutting down, the query returns no versions (as the original's does).
+	 *
+	 * @throws On a bad argument.
 	 * @param sortDirection Default Ascending.
 	 * @param minDate Earliest version time: a DateTime or Unix milliseconds.
 	 * @param maxDate Latest version time: a DateTime or Unix milliseconds.
@@ -710,10 +827,11 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		const date = t.optional(t.union(t.DateTime, t.number));
 		expectArgument(method, "minDate", minDate, date, "a DateTime, Unix milliseconds or undefined");
 		expectArgument(method, "maxDate", maxDate, date, "a DateTime, Unix milliseconds or undefined");
-		expectServiceOpen(method);
 		const toMillis = (value: DateTime | number | undefined) =>
 			typeIs(value, "DateTime") ? value.UnixTimestampMillis : (value as number | undefined);
-		return new ProfileVersionQuery(this, profileKey, sortDirection, toMillis(minDate), toMillis(maxDate));
+		const query = new ProfileVersionQuery(this, profileKey, sortDirection, toMillis(minDate), toMillis(maxDate));
+		if (ServiceState.locked) query.finish();
+		return query;
 	}
 
 	/** @internal Lists versions through the request budget check. */
@@ -728,13 +846,14 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 
 	/**
 	 * Erases a profile's key (right of erasure). Returns whether the DataStore accepted it; a failure also fires
-	 * IssueSignal. Yields. Release the profile everywhere first: a server still holding it would save it again.
-	 * @throws On a bad key, or after shutdown began.
+	 * IssueSignal. Returns false once the server is shutting down (as the original does). Yields. Release the
+	 * profile everywhere first: a server still holding it would lose it at its next save.
+	 * @throws On a bad key.
 	 */
 	public WipeProfileAsync(profileKey: string): boolean {
 		const method = "ProfileStore:WipeProfileAsync()";
 		expectProfileKey(method, profileKey);
-		expectServiceOpen(method);
+		if (ServiceState.locked) return false;
 		const [ok, err] = pcall(() => this.send(profileKey, "update", (store) => store.RemoveAsync(profileKey)));
 		if (!ok) registerIssue(tostring(err), this.name, this.identify(profileKey), profileKey);
 		return ok;

@@ -53,6 +53,11 @@ export class ProfileVersionQuery<DataType extends object = object, RobloxMetaDat
 		return result;
 	}
 
+	/** @internal Ends the query: NextAsync returns undefined from now on. */
+	public finish() {
+		this.failed = true;
+	}
+
 	private next(): Profile<DataType, RobloxMetaData> | undefined {
 		if (this.failed) return undefined;
 		if (this.pages === undefined) {

@@ -1,6 +1,5 @@
 import { t } from "@rbxts/t";
 import { Settings } from "./Constants";
-import { ServiceState } from "./ServiceState";
 
 /**
  * Checks a public argument with a @rbxts/t validator; the error names the method, the argument and what it got.
@@ -29,12 +28,5 @@ export function expectProfileKey(method: string, key: unknown): asserts key is s
 			`[ProfileService] ${method}: argument "profileKey" must be a non-empty string of at most ${Settings.MaxKeyLength} characters, got ${detail}`,
 			3,
 		);
-	}
-}
-
-/** Errors when the server is shutting down and ProfileService no longer takes requests. @internal */
-export function expectServiceOpen(method: string) {
-	if (ServiceState.locked) {
-		error(`[ProfileService] ${method}: ProfileService is locked because the server is shutting down`, 3);
 	}
 }

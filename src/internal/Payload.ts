@@ -40,6 +40,17 @@ export function deepCopy<T>(value: T): T {
 	return copy as unknown as T;
 }
 
+/** Whether two stored values are equal: same primitives, tables with equal values under the same keys. @internal */
+export function deepEqual(a: unknown, b: unknown): boolean {
+	if (a === b) return true;
+	if (!typeIs(a, "table") || !typeIs(b, "table")) return false;
+	const left = a as Map<unknown, unknown>;
+	const right = b as Map<unknown, unknown>;
+	for (const [k, v] of pairs(left)) if (!deepEqual(v, right.get(k))) return false;
+	for (const [k] of pairs(right)) if (left.get(k) === undefined) return false;
+	return true;
+}
+
 /** @internal */
 export function sameSession(tag: SessionTag | undefined, placeId: number, jobId: string): boolean {
 	return tag !== undefined && typeIs(tag, "table") && tag[0] === placeId && tag[1] === jobId;

@@ -23,6 +23,8 @@ export const ServiceState = {
 	loaded: new Map<string, Map<string, ProfileInternals>>(),
 	/** Profiles released here whose release has not reached the DataStore yet: live/mock\0lookup\0key. */
 	releasing: new Map<string, ProfileInternals>(),
+	/** The newest LoadProfileAsync of each key (live/mock\0lookup\0key): older loads of the key stop. */
+	loadTokens: new Map<string, number>(),
 	/** Profiles in the auto-save rotation, oldest turn first. */
 	autoSave: [] as ProfileInternals[],
 	/** How to save a profile of the rotation (set by ProfileStore). */

@@ -47,28 +47,6 @@ export = () => {
 			}
 			expect(Runtime.store().stats().dropped).to.equal(0);
 		});
-
-		it("errors on ProfileStore methods once the service is locked", () => {
-			const [a] = startServers("A");
-			const store = storeOn(a);
-			a.call(() => store.LoadProfileAsync("Close_4"));
-			a.spawn(() => a.game.GetService("Players")); // keep the server busy for nothing
-			let err: unknown;
-			a.call(() =>
-				game.BindToClose(() => {
-					const [, e] = pcall(() => store.LoadProfileAsync("Close_5"));
-					err = e;
-				}),
-			);
-			a.shutdown();
-			expect(
-				tostring(err).find(
-					"ProfileStore:LoadProfileAsync(): ProfileService is locked because the server is shutting down",
-					1,
-					true,
-				)[0],
-			).to.be.ok();
-		});
 	});
 
 	describe("signals", () => {
