@@ -610,7 +610,9 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			// takes the lock, or the server stops.
 			task.wait();
 		}
-		if (ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
+		// Only the release itself ends the releasing state: an auto-save of the same profile finishing meanwhile
+		// must not, or a reload on this server would stop waiting for the release.
+		if (release && ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
 		ServiceState.activeSaveJobs -= 1;
 	}
 

@@ -82,6 +82,8 @@ export interface StoreInspector {
 		metadata?: object,
 	) => string;
 	versions: (name: string, scope: string | undefined, key: string) => StoredInfo[];
+	/** Every version of a key, oldest first, with its decoded value (undefined for a removal). */
+	history: (name: string, scope: string | undefined, key: string) => Array<{ info: StoredInfo; value: unknown }>;
 	keys: (name: string, scope?: string) => string[];
 	stats: () => DataStoreStats;
 }

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests } from "./PackageTests.js";
+import { simTests } from "./SimTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -125,7 +126,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let passed = 0;
 	let failed = 0;
 	let skipped = 0;
-	for (const [name, run] of [...hostTests, ...packageTests]) {
+	for (const [name, run] of [...hostTests, ...packageTests, ...simTests]) {
 		if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 			skipped++;
 			continue;

@@ -289,6 +289,21 @@ export = () => {
 			expect(stored("Rejoin_1")!.Data.Coins).to.equal(113);
 		});
 
+		it("still waits for the release when a save of the same profile, also failing, finishes first", () => {
+			const [a] = startServers("A");
+			const store = storeOn(a);
+			const profile = a.call(() => store.LoadProfileAsync("Rejoin_3"))!;
+			profile.Data.Coins = 111;
+			profile.Save();
+			Runtime.wait(7);
+			profile.Data.Coins = 113;
+			Runtime.configureDataStore({ keyFailures: { Rejoin_3: { count: 3, code: 502, message: "flaky" } } });
+			profile.Save();
+			profile.Release();
+			const again = a.call(() => store.LoadProfileAsync("Rejoin_3"))!;
+			expect(again.Data.Coins).to.equal(113);
+		});
+
 		it("gets back what it released when the release landed but its response was lost", () => {
 			const [a] = startServers("A");
 			const store = storeOn(a);

@@ -1,0 +1,228 @@
+/**
+ * `npm run sim -- [--seed N] [--seeds K] [--servers N] [--players N] [--hours H] [--faults 0|10|30|all]
+ *                 [--impl ours|original|both] [--json] [--no-build]`
+ *
+ * Runs the data-safety simulation (sim/main.ts) once per implementation, fault level and seed, each in a fresh Luau
+ * VM state, prints a table per fault level and the first example of every violated invariant with the events
+ * that led to it, and exits non-zero when any invariant was violated.
+ */
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import { runEngine } from "./Launcher.js";
+
+export interface SimOptions {
+	impl: "ours" | "original";
+	seed: number;
+	servers: number;
+	players: number;
+	hours: number;
+	faults: 0 | 10 | 30;
+}
+
+export interface SimResult extends SimOptions {
+	serverHours: number;
+	counts: Record<string, number>;
+	loads: { count: number; p50: number; p90: number; max: number };
+	violations: Record<string, { name: string; count: number; example?: string; events?: string[] }>;
+	wallSeconds: number;
+	requests: number;
+	/** DataStore requests the runtime failed on purpose (errors, lost responses, outages). */
+	faultsInjected: number;
+}
+
+const PROJECT = resolve("test.project.json");
+
+/** Runs one scenario in a fresh VM state, from an already built test tree. */
+export async function runSimulation(options: SimOptions): Promise<SimResult> {
+	const lines: string[] = [];
+	const code = await runEngine(
+		{
+			command: "run",
+			project: PROJECT,
+			script: "ServerScriptService/Sim/main",
+			argument: JSON.stringify(options),
+			timeLimit: options.hours * 3600 + 7200,
+		},
+		(text) => lines.push(text),
+	);
+	const line = lines.find((text) => text.startsWith("SIM "));
+	if (code !== 0 || line === undefined) {
+		throw new Error(`sim: ${describe(options)} failed:\n${lines.slice(-40).join("\n")}`);
+	}
+	return JSON.parse(line.slice("SIM ".length)) as SimResult;
+}
+
+export function describe(o: SimOptions): string {
+	return `--impl ${o.impl} --seed ${o.seed} --faults ${o.faults} --servers ${o.servers} --players ${o.players} --hours ${o.hours}`;
+}
+
+/** Total violations of a result. */
+export function violationCount(result: SimResult): number {
+	return Object.values(result.violations).reduce((n, v) => n + v.count, 0);
+}
+
+function quantile(values: number[], share: number): number {
+	if (values.length === 0) return 0;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+}
+
+/** The Markdown table of one fault level, with a column per implementation. */
+export function table(results: SimResult[], faults: number): string[] {
+	const impls = [...new Set(results.map((r) => r.impl))];
+	const of = (impl: string) => results.filter((r) => r.impl === impl && r.faults === faults);
+	const sum = (rs: SimResult[], pick: (r: SimResult) => number) => rs.reduce((n, r) => n + pick(r), 0);
+	const rows: Array<[string, (rs: SimResult[]) => string]> = [
+		["seeds", (rs) => `${rs.length}`],
+		["server-hours", (rs) => sum(rs, (r) => r.serverHours).toFixed(1)],
+		["loads", (rs) => `${sum(rs, (r) => r.loads.count)}`],
+		[
+			"hops / same-server rejoins",
+			(rs) => `${sum(rs, (r) => r.counts.hops)} / ${sum(rs, (r) => r.counts.rejoins)}`,
+		],
+		[
+			"crashes / graceful shutdowns",
+			(rs) => `${sum(rs, (r) => r.counts.crashes)} / ${sum(rs, (r) => r.counts.shutdowns)}`,
+		],
+		[
+			"gifts sent / acknowledged",
+			(rs) => `${sum(rs, (r) => r.counts.giftsSent)} / ${sum(rs, (r) => r.counts.giftsAcked)}`,
+		],
+		["purchases granted", (rs) => `${sum(rs, (r) => r.counts.purchasesGranted)}`],
+		[
+			"items minted / burned / traded",
+			(rs) =>
+				`${sum(rs, (r) => r.counts.minted)} / ${sum(rs, (r) => r.counts.burned)} / ${sum(rs, (r) => r.counts.traded)}`,
+		],
+		["shutdowns hit by an outage (not checked)", (rs) => `${sum(rs, (r) => r.counts.shutdownsInOutage)}`],
+	];
+	const names = results[0]?.violations ?? {};
+	for (const id of Object.keys(names)) {
+		rows.push([`${id}. ${names[id].name}`, (rs) => `${sum(rs, (r) => r.violations[id].count)}`]);
+	}
+	rows.push([
+		"load time p50 / p90 / max (virtual s)",
+		(rs) => {
+			const p50 = quantile(
+				rs.map((r) => r.loads.p50),
+				0.5,
+			);
+			const p90 = quantile(
+				rs.map((r) => r.loads.p90),
+				0.5,
+			);
+			const max = Math.max(0, ...rs.map((r) => r.loads.max));
+			return `${p50.toFixed(2)} / ${p90.toFixed(2)} / ${max.toFixed(2)}`;
+		},
+	]);
+	rows.push(["wall time (s)", (rs) => sum(rs, (r) => r.wallSeconds).toFixed(1)]);
+	const out = [
+		`faults ${faults}: DataStore error rate ${faults} %` +
+			(faults > 0
+				? `, ${faults === 10 ? 2 : 5} % lost responses, ${faults === 10 ? 1 : 2} 60 s outage(s) per hour`
+				: "") +
+			"; MessagingService loss 50 % on odd seeds",
+		"",
+		`| measure | ${impls.join(" | ")} |`,
+		`| --- | ${impls.map(() => "---").join(" | ")} |`,
+	];
+	for (const [name, cell] of rows) out.push(`| ${name} | ${impls.map((impl) => cell(of(impl))).join(" | ")} |`);
+	return out;
+}
+
+/** The first example of each violated invariant, with the events of its key and the command that reproduces it. */
+export function examples(results: SimResult[]): string[] {
+	const out: string[] = [];
+	const seen = new Set<string>();
+	for (const result of results) {
+		for (const [id, v] of Object.entries(result.violations)) {
+			if (v.count === 0 || seen.has(`${result.impl}:${id}`)) continue;
+			seen.add(`${result.impl}:${id}`);
+			out.push(``, `${result.impl}: invariant ${id} (${v.name}) violated: ${v.example}`);
+			out.push(`  reproduce: npm run sim -- ${describe(result)}`);
+			for (const event of v.events ?? []) out.push(`    ${event}`);
+		}
+	}
+	return out;
+}
+
+function parse(argv: string[]) {
+	const flags: Record<string, string | boolean> = {};
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i];
+		if (!arg.startsWith("--")) throw new Error(`sim: unexpected argument "${arg}"`);
+		const next = argv[i + 1];
+		if (next !== undefined && !next.startsWith("--")) {
+			flags[arg.slice(2)] = next;
+			i++;
+		} else {
+			flags[arg.slice(2)] = true;
+		}
+	}
+	return flags;
+}
+
+function numberFlag(flags: Record<string, string | boolean>, name: string, fallback: number): number {
+	const value = flags[name];
+	if (value === undefined) return fallback;
+	const n = Number(value);
+	if (!Number.isFinite(n) || n <= 0) throw new Error(`sim: --${name} must be a positive number, got "${value}"`);
+	return n;
+}
+
+async function main() {
+	const flags = parse(process.argv.slice(2));
+	const impl = String(flags.impl ?? "ours");
+	if (!["ours", "original", "both"].includes(impl)) throw new Error(`sim: --impl must be ours, original or both`);
+	const faultsFlag = String(flags.faults ?? "all");
+	if (!["0", "10", "30", "all"].includes(faultsFlag)) throw new Error(`sim: --faults must be 0, 10, 30 or all`);
+	const levels = (faultsFlag === "all" ? [0, 10, 30] : [Number(faultsFlag)]) as SimOptions["faults"][];
+	const impls = (impl === "both" ? ["ours", "original"] : [impl]) as SimOptions["impl"][];
+	const seed = numberFlag(flags, "seed", 1);
+	const seeds = numberFlag(flags, "seeds", 1);
+	const base = {
+		servers: numberFlag(flags, "servers", 4),
+		players: numberFlag(flags, "players", 40),
+		hours: numberFlag(flags, "hours", 1),
+	};
+	if (flags["no-build"] !== true) {
+		const build = spawnSync("npx", ["rbxtsc", "-p", "tsconfig.test.json", "--rojo", PROJECT, "--type", "game"], {
+			stdio: "inherit",
+		});
+		if (build.status !== 0) throw new Error("sim: rbxtsc failed");
+	}
+	const results: SimResult[] = [];
+	for (const faults of levels) {
+		for (let s = seed; s < seed + seeds; s++) {
+			for (const which of impls) {
+				const result = await runSimulation({ impl: which, seed: s, faults, ...base });
+				results.push(result);
+				if (flags.json !== true) {
+					process.stdout.write(
+						`${which} seed ${s} faults ${faults}: ${result.serverHours.toFixed(1)} server-hours, ${result.loads.count} loads, ${violationCount(result)} violations (${result.wallSeconds.toFixed(1)} s)\n`,
+					);
+				}
+			}
+		}
+	}
+	if (flags.json === true) {
+		process.stdout.write(`${JSON.stringify(results, undefined, "\t")}\n`);
+	} else {
+		const out: string[] = [];
+		for (const faults of levels) out.push("", ...table(results, faults));
+		out.push(...examples(results));
+		process.stdout.write(`${out.join("\n")}\n`);
+	}
+	const total = results.reduce((n, r) => n + violationCount(r), 0);
+	if (total > 0) {
+		process.stdout.write(`\nsim: ${total} violations\n`);
+		process.exitCode = 1;
+	}
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve("runtime/host/Sim.ts")) {
+	main().catch((err) => {
+		process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+		process.exitCode = 1;
+	});
+}

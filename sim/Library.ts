@@ -1,0 +1,88 @@
+/**
+ * The slice of ProfileService the simulated game uses, the same for ours and for the original (loaded unchanged
+ * from @rbxts/profileservice), so that one game drives either library.
+ */
+import type * as Ours from "../src";
+import type { SimServer } from "../test/Runtime";
+
+export type Impl = "ours" | "original";
+
+export const STORE_NAME = "SimPlayers";
+export const ORIGINAL_PATH = "ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src";
+
+/** What the game keeps per player. */
+export interface SimData {
+	Coins: number;
+	/** Incremented by every change the game makes: the stored value must never go back. */
+	Seq: number;
+	/** SessionLoadCount at the load that wrote this: a stale session's write shows as a lower value. */
+	LoadIndex: number;
+	Items: string[];
+	Gifts: string[];
+	Purchases: string[];
+}
+
+export const TEMPLATE: SimData = { Coins: 0, Seq: 0, LoadIndex: 0, Items: [], Gifts: [], Purchases: [] };
+
+export interface GiftData {
+	Gift: string;
+}
+
+export interface SimGlobalUpdates {
+	GetActiveUpdates(): Array<[number, GiftData]>;
+	GetLockedUpdates(): Array<[number, GiftData]>;
+	LockActiveUpdate(id: number): void;
+	ClearLockedUpdate(id: number): void;
+	ListenToNewActiveUpdate(listener: (id: number, data: GiftData) => void): unknown;
+	ListenToNewLockedUpdate(listener: (id: number, data: GiftData) => void): unknown;
+}
+
+export interface SimProfile {
+	Data: SimData;
+	MetaData: {
+		SessionLoadCount: number;
+		MetaTags: Record<string, unknown>;
+		MetaTagsLatest: Record<string, unknown>;
+	};
+	GlobalUpdates: SimGlobalUpdates;
+	IsActive(): boolean;
+	Release(): void;
+	Save(): void;
+	SetMetaTag(name: string, value: unknown): void;
+	ListenToRelease(listener: () => void): unknown;
+	ListenToHopReady(listener: () => void): unknown;
+}
+
+export interface SimStore {
+	LoadProfileAsync(key: string): SimProfile | undefined;
+	GlobalUpdateProfileAsync(
+		key: string,
+		handler: (updates: { AddActiveUpdate(data: GiftData): void }) => void,
+	): unknown;
+}
+
+export interface SimService {
+	store: SimStore;
+	onCorruption: (listener: (key: string) => void) => void;
+}
+
+interface OriginalService {
+	GetProfileStore(this: void, name: string, template: object): SimStore;
+	CorruptionSignal: { Connect(listener: (storeName: string, key: string) => void): unknown };
+}
+
+/** The library as loaded in one simulated server (each server has its own module cache). */
+export function serviceOn(impl: Impl, server: SimServer): SimService {
+	if (impl === "ours") {
+		const { ProfileService } = server.require<typeof Ours>("ReplicatedStorage/ProfileService");
+		return {
+			store: ProfileService.GetProfileStore(STORE_NAME, TEMPLATE) as unknown as SimStore,
+			onCorruption: (listener) => ProfileService.CorruptionSignal.Connect((_, key) => listener(key)),
+		};
+	}
+	const original = server.require<OriginalService>(ORIGINAL_PATH);
+	return {
+		store: original.GetProfileStore(STORE_NAME, TEMPLATE),
+		onCorruption: (listener) => original.CorruptionSignal.Connect((_, key) => listener(key)),
+	};
+}

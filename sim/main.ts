@@ -1,0 +1,564 @@
+/**
+ * `npm run sim`: one deterministic multi-server scenario on the offline runtime, every event drawn from the seed.
+ * Players join, play, leave, hop and rejoin; items are minted, burned and traded; gifts arrive from a server that
+ * does not hold the profile; purchases are confirmed through MetaTagsLatest; servers shut down or crash; the
+ * DataStore and MessagingService fail as the fault level says. The invariants of `Ledger.ts` are checked as it
+ * runs and over every version the DataStore kept. The scenario is chosen with `--arg <json>`; the result is one
+ * `SIM {json}` line, read by `runtime/host/Sim.ts`.
+ */
+import Runtime, { type SimServer } from "../test/Runtime";
+import { INVARIANTS, Ledger, copyData, describeData, sameData, type InvariantId } from "./Ledger";
+import { STORE_NAME, serviceOn, type Impl, type SimData, type SimProfile, type SimService } from "./Library";
+
+interface Options {
+	impl: Impl;
+	seed: number;
+	servers: number;
+	players: number;
+	hours: number;
+	faults: 0 | 10 | 30;
+}
+
+/** DataStore faults per level: error rate, lost responses (the write lands, the call errors) and 60 s outages. */
+const FAULTS = {
+	0: { errorRate: 0, lostResponseRate: 0, outagesPerHour: 0 },
+	10: { errorRate: 0.1, lostResponseRate: 0.02, outagesPerHour: 1 },
+	30: { errorRate: 0.3, lostResponseRate: 0.05, outagesPerHour: 2 },
+};
+
+/** Per player and virtual second. */
+const RATES = {
+	join: 1 / 45,
+	leave: 1 / 400,
+	hop: 1 / 500,
+	rejoin: 1 / 700,
+	earn: 0.2,
+	mint: 0.03,
+	burn: 0.015,
+	trade: 0.02,
+	purchase: 0.004,
+	/** Gifts per second from the gift server, to any player, online or not. */
+	gift: 0.25,
+};
+const MEAN_SERVER_LIFETIME = 1800;
+
+interface Player {
+	userId: number;
+	key: string;
+	state: "offline" | "loading" | "online" | "rejoining";
+	server?: GameServer;
+	profile?: SimProfile;
+	/** Receipts not yet granted: Roblox delivers them again on the player's next server. */
+	receipts: string[];
+}
+
+interface GameServer {
+	sim: SimServer;
+	service: SimService;
+	name: string;
+	startedAt: number;
+	endsAt: number;
+	ending: boolean;
+	/** An array, not a Set: a Set of tables iterates in address order, which would make runs differ. */
+	players: Player[];
+}
+
+function run(options: Options) {
+	const hoursLimit = options.hours * 3600;
+	Runtime.setTimeLimit(hoursLimit + 7200);
+	const rng = new Random(options.seed);
+	const ledger = new Ledger(() => Runtime.now());
+	const faults = FAULTS[options.faults];
+	const outages: Array<{ from: number; to: number }> = [];
+	const outageCount = math.floor(faults.outagesPerHour * options.hours + 0.5);
+	for (let i = 0; i < outageCount; i++) {
+		const from = rng.NextNumber(60, math.max(61, hoursLimit - 120));
+		outages.push({ from, to: from + 60 });
+	}
+	Runtime.configureDataStore({
+		model: "official",
+		latency: { min: 0.05, max: 0.3 },
+		errorRate: faults.errorRate,
+		lostResponseRate: faults.lostResponseRate,
+		outages,
+		seed: options.seed,
+	});
+	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.5 }, loss: options.seed % 2 === 1 ? 0.5 : 0 });
+
+	const players: Player[] = [];
+	for (let i = 1; i <= options.players; i++) {
+		players.push({ userId: i, key: `Player_${i}`, state: "offline", receipts: [] });
+	}
+	const holders = new Map<string, GameServer>();
+	/** Loads of each key so far: a check of what one session left is moot once the key was loaded again. */
+	const loadsOf = new Map<string, number>();
+	const servers: GameServer[] = [];
+	let serverSeconds = 0;
+	let serverCounter = 0;
+	let busyThreads = 0;
+
+	const startServer = (): GameServer => {
+		serverCounter += 1;
+		const name = `S${serverCounter}`;
+		const sim = Runtime.startServer({ name });
+		const service = serviceOn(options.impl, sim);
+		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`));
+		const lifetime = -MEAN_SERVER_LIFETIME * math.log(1 - rng.NextNumber());
+		const server: GameServer = {
+			sim,
+			service,
+			name,
+			startedAt: Runtime.now(),
+			endsAt: Runtime.now() + math.max(120, lifetime),
+			ending: false,
+			players: [],
+		};
+		// Budget pressure: other game systems read their own DataStore too.
+		sim.spawn(() => {
+			const config = game.GetService("DataStoreService").GetDataStore("SimConfig");
+			for (;;) {
+				pcall(() => config.GetAsync("settings"));
+				task.wait(3);
+			}
+		});
+		servers.push(server);
+		return server;
+	};
+
+	const gifts = Runtime.startServer({ name: "Gifts" });
+	const giftService = serviceOn(options.impl, gifts);
+
+	const detach = (player: Player) => {
+		const list = player.server?.players;
+		const index = list?.indexOf(player) ?? -1;
+		if (index !== -1) list!.remove(index);
+		player.server = undefined;
+		player.profile = undefined;
+		player.state = "offline";
+	};
+
+	const touch = (profile: SimProfile) => {
+		profile.Data.Seq += 1;
+	};
+
+	const applyGift = (player: Player, profile: SimProfile, id: number, gift: string) => {
+		if (!profile.IsActive()) return;
+		profile.Data.Gifts.push(gift);
+		touch(profile);
+		profile.GlobalUpdates.ClearLockedUpdate(id);
+		ledger.event(player.key, `applied gift ${gift}`);
+	};
+
+	const deliverReceipt = (player: Player, receipt: string) => {
+		const server = player.server!;
+		const profile = player.profile!;
+		server.sim.spawn(() => {
+			if (!profile.IsActive()) return;
+			const tags = profile.MetaData.MetaTags;
+			const granted = (tags.Receipts as Record<string, boolean> | undefined) ?? {};
+			if (granted[receipt] !== true) {
+				profile.Data.Purchases.push(receipt);
+				profile.Data.Coins += 10;
+				touch(profile);
+				granted[receipt] = true;
+				profile.SetMetaTag("Receipts", granted);
+			}
+			profile.Save();
+			while (profile.IsActive()) {
+				const latest = profile.MetaData.MetaTagsLatest.Receipts as Record<string, boolean> | undefined;
+				if (latest !== undefined && latest[receipt] === true) {
+					const entry = ledger.purchases.get(receipt)!;
+					if (!entry.granted) {
+						entry.granted = true;
+						ledger.counts.purchasesGranted += 1;
+					}
+					const index = player.receipts.indexOf(receipt);
+					if (index !== -1) player.receipts.remove(index);
+					ledger.event(player.key, `purchase ${receipt} granted`);
+					return;
+				}
+				task.wait(0.5);
+			}
+		});
+	};
+
+	const join = (player: Player, server: GameServer) => {
+		player.state = "loading";
+		player.server = server;
+		server.players.push(player);
+		const started = Runtime.now();
+		ledger.event(player.key, `joins ${server.name}`);
+		server.sim.spawn(() => {
+			const profile = server.service.store.LoadProfileAsync(player.key);
+			if (profile === undefined) {
+				if (!server.ending) ledger.violate(8, player.key, `LoadProfileAsync returned nil on ${server.name}`);
+				detach(player);
+				return;
+			}
+			ledger.counts.loads += 1;
+			loadsOf.set(player.key, (loadsOf.get(player.key) ?? 0) + 1);
+			ledger.loadTimes.push(Runtime.now() - started);
+			ledger.event(player.key, `loaded on ${server.name}: ${describeData(profile.Data)}`);
+			ledger.checkLoad(player.key, profile.Data);
+			holders.set(player.key, server);
+			profile.Data.LoadIndex = profile.MetaData.SessionLoadCount;
+			touch(profile);
+			profile.ListenToHopReady(() => {
+				if (holders.get(player.key) === server) holders.delete(player.key);
+			});
+			const updates = profile.GlobalUpdates;
+			for (const [id] of updates.GetActiveUpdates()) updates.LockActiveUpdate(id);
+			for (const [id, data] of updates.GetLockedUpdates()) applyGift(player, profile, id, data.Gift);
+			updates.ListenToNewActiveUpdate((id) => {
+				if (profile.IsActive()) updates.LockActiveUpdate(id);
+			});
+			updates.ListenToNewLockedUpdate((id, data) => applyGift(player, profile, id, data.Gift));
+			if (server.ending) {
+				// Loaded as the server began to close: its BindToClose releases this profile too.
+				ledger.expect(player.key, profile.Data, `loaded as ${server.name} closed`);
+				detach(player);
+				return;
+			}
+			player.profile = profile;
+			player.state = "online";
+			for (const receipt of [...player.receipts]) deliverReceipt(player, receipt);
+		});
+	};
+
+	const leave = (player: Player) => {
+		const profile = player.profile!;
+		ledger.expect(player.key, profile.Data, `released on ${player.server!.name}`);
+		ledger.event(player.key, `leaves ${player.server!.name}: ${describeData(profile.Data)}`);
+		profile.Release();
+		detach(player);
+	};
+
+	const liveServers = () => servers.filter((s) => !s.ending);
+	const pick = <T>(list: T[]): T => list[rng.NextInteger(0, list.size() - 1)];
+
+	const crash = (server: GameServer) => {
+		server.ending = true;
+		ledger.counts.crashes += 1;
+		serverSeconds += Runtime.now() - server.startedAt;
+		for (const player of [...server.players]) {
+			ledger.taint(player.profile?.Data);
+			detach(player);
+		}
+		server.sim.crash();
+		for (const [key, holder] of holders) {
+			if (holder !== server) continue;
+			holders.delete(key);
+			const [value] = Runtime.store().get(STORE_NAME, undefined, key);
+			const stored = (value as { Data?: SimData } | undefined)?.Data;
+			ledger.taint(ledger.expectations.get(key)?.data);
+			ledger.taint(stored);
+			if (stored !== undefined) ledger.expect(key, stored, `stored when ${server.name} crashed`);
+			else ledger.forget(key);
+			ledger.event(key, `${server.name} crashed`);
+		}
+	};
+
+	const inOutage = (from: number, to: number) => outages.some((o) => o.from < to && o.to > from);
+
+	const shutdown = (server: GameServer) => {
+		server.ending = true;
+		ledger.counts.shutdowns += 1;
+		const expected = new Map<string, { data: SimData; loads: number }>();
+		for (const player of [...server.players]) {
+			// A load in flight finishes (or returns nil) on its own; see join().
+			if (player.state === "loading") continue;
+			if (player.profile !== undefined) {
+				ledger.expect(player.key, player.profile.Data, `shut down ${server.name}`);
+				ledger.event(player.key, `${server.name} shuts down: ${describeData(player.profile.Data)}`);
+			}
+			detach(player);
+		}
+		for (const [key, holder] of holders) {
+			const expectation = ledger.expectations.get(key);
+			if (holder === server && expectation !== undefined) {
+				expected.set(key, { data: copyData(expectation.data), loads: loadsOf.get(key) ?? 0 });
+			}
+		}
+		const started = Runtime.now();
+		busyThreads += 1;
+		task.spawn(() => {
+			server.sim.shutdown();
+			serverSeconds += Runtime.now() - server.startedAt;
+			const outage = inOutage(started, Runtime.now() + 1);
+			for (const [key, { data, loads }] of expected) {
+				if (holders.get(key) === server) holders.delete(key);
+				// Loaded again elsewhere meanwhile: that load was checked against this memory (invariant 5).
+				if ((loadsOf.get(key) ?? 0) !== loads) continue;
+				const [value] = Runtime.store().get(STORE_NAME, undefined, key);
+				const stored = (value as { Data?: SimData } | undefined)?.Data;
+				if (stored !== undefined && sameData(stored, data)) continue;
+				const detail = `stored ${describeData(stored)}, memory ${describeData(data)}`;
+				if (outage) ledger.counts.shutdownsInOutage += 1;
+				else ledger.violate(6, key, `after ${server.name} shut down: ${detail}`);
+				// What was lost is counted once: the next load is checked against what the store kept.
+				ledger.taint(data);
+				ledger.taint(stored);
+				if (stored !== undefined) ledger.expect(key, stored, `stored after ${server.name} shut down`);
+				else ledger.forget(key);
+			}
+			busyThreads -= 1;
+		});
+	};
+
+	const sendGift = () => {
+		const player = pick(players);
+		const gift = ledger.newId("g");
+		ledger.gifts.set(gift, { key: player.key, acked: false });
+		ledger.counts.giftsSent += 1;
+		busyThreads += 1;
+		gifts.spawn(() => {
+			const result = giftService.store.GlobalUpdateProfileAsync(player.key, (updates) =>
+				updates.AddActiveUpdate({ Gift: gift }),
+			);
+			if (result !== undefined) {
+				ledger.gifts.get(gift)!.acked = true;
+				ledger.counts.giftsAcked += 1;
+				ledger.event(player.key, `gift ${gift} acknowledged`);
+			}
+			busyThreads -= 1;
+		});
+	};
+
+	const act = (player: Player) => {
+		const profile = player.profile!;
+		if (!profile.IsActive()) return;
+		const data = profile.Data;
+		if (rng.NextNumber() < RATES.earn) {
+			data.Coins += rng.NextInteger(1, 10);
+			touch(profile);
+		}
+		if (rng.NextNumber() < RATES.mint) {
+			data.Items.push(ledger.mint(player.key));
+			touch(profile);
+		}
+		if (rng.NextNumber() < RATES.burn && data.Items.size() > 0) {
+			const id = data.Items.remove(rng.NextInteger(0, data.Items.size() - 1))!;
+			ledger.burn(id, player.key);
+			touch(profile);
+		}
+		if (rng.NextNumber() < RATES.trade && data.Items.size() > 0) {
+			const partners = [...player.server!.players].filter(
+				(p) => p !== player && p.state === "online" && p.profile?.IsActive() === true,
+			);
+			if (partners.size() > 0) {
+				const partner = pick(partners);
+				const item = data.Items.remove(rng.NextInteger(0, data.Items.size() - 1))!;
+				partner.profile!.Data.Items.push(item);
+				touch(profile);
+				touch(partner.profile!);
+				ledger.trade(item, player.key, partner.key);
+			}
+		}
+		if (rng.NextNumber() < RATES.purchase) {
+			const receipt = ledger.newId("r");
+			ledger.purchases.set(receipt, { key: player.key, granted: false });
+			player.receipts.push(receipt);
+			deliverReceipt(player, receipt);
+		}
+	};
+
+	for (let i = 0; i < options.servers; i++) startServer();
+
+	// The scenario, one virtual second at a time.
+	while (Runtime.now() < hoursLimit) {
+		Runtime.wait(1);
+		const now = Runtime.now();
+		for (const server of [...servers]) {
+			if (server.ending || now < server.endsAt) continue;
+			if (rng.NextNumber() < 0.5) crash(server);
+			else shutdown(server);
+			startServer();
+		}
+		if (rng.NextNumber() < RATES.gift) sendGift();
+		const open = liveServers();
+		for (const player of players) {
+			if (player.state === "offline") {
+				// The first ten seconds are a join burst, as when a popular server list refreshes.
+				if (rng.NextNumber() < (now < 10 ? 0.3 : RATES.join)) join(player, pick(open));
+			} else if (player.state === "online") {
+				const roll = rng.NextNumber();
+				if (roll < RATES.leave) {
+					leave(player);
+				} else if (roll < RATES.leave + RATES.hop) {
+					const target = pick(open);
+					ledger.counts.hops += 1;
+					leave(player);
+					join(player, target);
+				} else if (roll < RATES.leave + RATES.hop + RATES.rejoin) {
+					const server = player.server!;
+					ledger.counts.rejoins += 1;
+					leave(player);
+					player.state = "rejoining";
+					task.delay(rng.NextNumber(0, 3), () => {
+						if (server.ending) player.state = "offline";
+						else join(player, server);
+					});
+				} else {
+					act(player);
+				}
+			}
+		}
+	}
+
+	// Every server closes gracefully; pending gifts get up to ten minutes to land.
+	for (const server of liveServers()) shutdown(server);
+	Runtime.waitUntil(() => busyThreads === 0, 900, "shutdowns and gifts finish");
+	gifts.shutdown();
+	checkStore(ledger, players);
+	return { ledger, serverSeconds };
+}
+
+interface StoredValue {
+	Data?: SimData;
+	MetaData?: { SessionLoadCount: number };
+	GlobalUpdates?: [number, Array<[number, number, boolean, { Gift?: string }]>];
+}
+
+/** Invariants 1, 2, 3, 4 and 7, over every version of every key and the final stored values. */
+function checkStore(ledger: Ledger, players: Player[]) {
+	const itemCopies = new Map<string, string[]>();
+	const giftCopies = new Map<string, number>();
+	const purchaseCopies = new Map<string, number>();
+	const keys = Runtime.store().keys(STORE_NAME);
+	for (const key of keys) {
+		let seq = -1;
+		let loadIndex = -1;
+		let sessions = -1;
+		let last: StoredValue | undefined;
+		for (const { info, value } of Runtime.store().history(STORE_NAME, undefined, key)) {
+			if (info.deleted) continue;
+			const stored = value as StoredValue;
+			last = stored;
+			if (!typeIs(stored, "table") || !typeIs(stored.GlobalUpdates, "table")) {
+				ledger.violate(7, key, `version ${info.version} is not a profile: ${tostring(value)}`);
+				continue;
+			}
+			if (stored.Data === undefined && stored.MetaData === undefined) continue; // gifts to a new key
+			if (!typeIs(stored.Data, "table") || !typeIs(stored.MetaData, "table")) {
+				ledger.violate(7, key, `version ${info.version} has Data ${typeOf(stored.Data)}`);
+				continue;
+			}
+			const data = stored.Data;
+			if (data.LoadIndex < loadIndex) {
+				ledger.violate(
+					2,
+					key,
+					`version ${info.version} from session ${data.LoadIndex} after session ${loadIndex}`,
+				);
+			} else if (data.Seq < seq || stored.MetaData.SessionLoadCount < sessions) {
+				ledger.violate(1, key, `version ${info.version} has Seq ${data.Seq} after ${seq}`);
+			}
+			seq = math.max(seq, data.Seq);
+			loadIndex = math.max(loadIndex, data.LoadIndex);
+			sessions = math.max(sessions, stored.MetaData.SessionLoadCount);
+		}
+		if (last === undefined) continue;
+		for (const id of last.Data?.Items ?? []) {
+			const list = itemCopies.get(id) ?? [];
+			list.push(key);
+			itemCopies.set(id, list);
+		}
+		for (const id of last.Data?.Gifts ?? []) giftCopies.set(id, (giftCopies.get(id) ?? 0) + 1);
+		for (const id of last.Data?.Purchases ?? []) purchaseCopies.set(id, (purchaseCopies.get(id) ?? 0) + 1);
+		for (const update of last.GlobalUpdates?.[1] ?? []) {
+			const gift = update[3].Gift;
+			if (gift !== undefined) giftCopies.set(gift, (giftCopies.get(gift) ?? 0) + 1);
+		}
+	}
+	for (const [id, item] of ledger.items) {
+		if (item.tainted) continue;
+		const copies = itemCopies.get(id) ?? [];
+		const expected = item.burned ? 0 : 1;
+		if (copies.size() !== expected) {
+			ledger.violate(
+				3,
+				item.key,
+				`item ${id}: ${copies.size()} copies (${copies.join(" ")}), expected ${expected}`,
+			);
+		}
+	}
+	for (const [id, keysWith] of itemCopies) {
+		if (!ledger.items.has(id)) ledger.violate(3, keysWith[0], `item ${id} was never minted`);
+	}
+	for (const [id, gift] of ledger.gifts) {
+		const copies = giftCopies.get(id) ?? 0;
+		if (copies > 1 || (gift.acked && copies === 0)) {
+			ledger.violate(
+				4,
+				gift.key,
+				`gift ${id} (${gift.acked ? "acknowledged" : "not acknowledged"}) stored ${copies} times`,
+			);
+		}
+	}
+	for (const [id, purchase] of ledger.purchases) {
+		const copies = purchaseCopies.get(id) ?? 0;
+		if (copies > 1 || (purchase.granted && copies === 0)) {
+			ledger.violate(
+				4,
+				purchase.key,
+				`purchase ${id} (${purchase.granted ? "granted" : "not granted"}) stored ${copies} times`,
+			);
+		}
+	}
+	// Players never loaded again after their last session keep their expectation; check it against the store.
+	for (const player of players) {
+		const expectation = ledger.expectations.get(player.key);
+		if (expectation === undefined) continue;
+		const [value] = Runtime.store().get(STORE_NAME, undefined, player.key);
+		const stored = (value as StoredValue | undefined)?.Data;
+		if (stored === undefined || !sameData(stored, expectation.data)) {
+			ledger.violate(
+				5,
+				player.key,
+				`stored at the end ${describeData(stored)}, expected ${describeData(expectation.data)} (${expectation.why})`,
+			);
+		}
+	}
+}
+
+function percentile(values: number[], share: number): number {
+	if (values.size() === 0) return 0;
+	const sorted = [...values];
+	sorted.sort((a, b) => a < b);
+	return sorted[math.min(sorted.size() - 1, math.floor(share * sorted.size()))];
+}
+
+export = () => {
+	const options = game.GetService("HttpService").JSONDecode(Runtime.argument() ?? "{}") as Partial<Options>;
+	const full: Options = {
+		impl: options.impl ?? "ours",
+		seed: options.seed ?? 1,
+		servers: options.servers ?? 4,
+		players: options.players ?? 40,
+		hours: options.hours ?? 1,
+		faults: options.faults ?? 0,
+	};
+	const wallStart = Runtime.wallClock();
+	const { ledger, serverSeconds } = run(full);
+	const violations: Record<string, { name: string; count: number; example?: string; events?: string[] }> = {};
+	for (const [id, name] of pairs(INVARIANTS)) {
+		const entry = ledger.violations.get(id as InvariantId);
+		violations[tostring(id)] = { name, count: entry?.count ?? 0, example: entry?.example, events: entry?.events };
+	}
+	const result = {
+		...full,
+		serverHours: serverSeconds / 3600,
+		counts: ledger.counts,
+		loads: {
+			count: ledger.loadTimes.size(),
+			p50: percentile(ledger.loadTimes, 0.5),
+			p90: percentile(ledger.loadTimes, 0.9),
+			max: percentile(ledger.loadTimes, 1),
+		},
+		violations,
+		wallSeconds: (Runtime.wallClock() - wallStart) / 1000,
+		requests: Runtime.store().stats().requests,
+		faultsInjected: Runtime.store().stats().faults,
+	};
+	Runtime.output(`SIM ${game.GetService("HttpService").JSONEncode(result)}`);
+};
