@@ -84,7 +84,8 @@ export class Ledger {
 		minted: 0,
 		burned: 0,
 		traded: 0,
-		shutdownsInOutage: 0,
+		/** Releases at shutdown that the DataStore refused at every attempt the close window allowed. */
+		releasesRefused: 0,
 	};
 	private readonly events = new Map<string, string[]>();
 	private nextId = 0;

@@ -4,8 +4,7 @@ import type { DataStoreAdapter } from "./DataStoreAdapter";
 import { ProfileStore, type ProfileStoreIndex } from "./ProfileStore";
 import { expectArgument } from "./internal/Arguments";
 import { Settings } from "./internal/Constants";
-import type { ProfileInternals } from "./internal/ProfileHost";
-import { ServiceState, waitForLiveCheck } from "./internal/ServiceState";
+import { ServiceState, startLiveCheck, waitForLiveCheck } from "./internal/ServiceState";
 
 /** The ProfileService singleton's shape. */
 export interface ProfileServiceApi {
@@ -74,6 +73,7 @@ function GetProfileStore<DataType extends object, RobloxMetaData extends object 
 		`undefined or a string of 1 to ${Settings.MaxNameLength} characters`,
 	);
 	expectArgument(method, "profileTemplate", profileTemplate, t.table, "a table");
+	start();
 	if (adapter !== undefined) {
 		expectArgument(method, "DataStore", adapter, t.table, "a DataStoreAdapter");
 	}
@@ -98,23 +98,30 @@ export const ProfileService: ProfileServiceApi = {
 	CriticalStateSignal: ServiceState.criticalStateSignal,
 	GetProfileStore,
 	IsLive() {
+		start();
 		waitForLiveCheck();
 		return !ServiceState.useOfflineMock;
 	},
 };
 
-ServiceState.criticalStateSignal.Connect((isCritical) => {
-	ProfileService.CriticalState = isCritical;
-});
-
-// On shutdown: refuse new requests, save and release every loaded profile, and hold the server open until all
-// saves and loads in flight are done (Roblox allows 30 s).
-game.BindToClose(() => {
-	ServiceState.locked = true;
-	ProfileService.ServiceLocked = true;
-	const profiles = [...ServiceState.autoSave] as Array<ProfileInternals & { Release(): void; IsActive(): boolean }>;
-	for (const profile of profiles) {
-		if (profile.IsActive()) profile.Release();
-	}
-	while (ServiceState.activeSaveJobs > 0 || ServiceState.activeLoadJobs > 0) task.wait();
-});
+/**
+ * Starts ProfileService on this server, once: the Studio API-access check, the critical-state flag, and the
+ * BindToClose that saves and releases every profile. Requiring the package starts nothing; the first
+ * GetProfileStore (or IsLive) does.
+ */
+function start() {
+	if (ServiceState.started) return;
+	ServiceState.started = true;
+	startLiveCheck();
+	ServiceState.criticalStateSignal.Connect((isCritical) => {
+		ProfileService.CriticalState = isCritical;
+	});
+	// On shutdown: refuse new requests, save and release every loaded profile, and hold the server open until all
+	// saves and loads in flight are done (Roblox allows 30 s).
+	game.BindToClose(() => {
+		ServiceState.locked = true;
+		ProfileService.ServiceLocked = true;
+		for (const profile of [...ServiceState.autoSave]) profile.requestRelease();
+		while (ServiceState.activeSaveJobs > 0 || ServiceState.activeLoadJobs > 0) task.wait();
+	});
+}

@@ -94,7 +94,10 @@ export function table(results: SimResult[], faults: number): string[] {
 			(rs) =>
 				`${sum(rs, (r) => r.counts.minted)} / ${sum(rs, (r) => r.counts.burned)} / ${sum(rs, (r) => r.counts.traded)}`,
 		],
-		["shutdowns hit by an outage (not checked)", (rs) => `${sum(rs, (r) => r.counts.shutdownsInOutage)}`],
+		[
+			"shutdown releases the DataStore refused at every attempt (4+ failures in 30 s)",
+			(rs) => `${sum(rs, (r) => r.counts.releasesRefused)}`,
+		],
 	];
 	const names = results[0]?.violations ?? {};
 	for (const id of Object.keys(names)) {

@@ -2,13 +2,11 @@ import { Settings } from "./Constants";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState } from "./ServiceState";
 
-/**
+/*
  * The auto-save rotation: every loaded profile is saved once per AutoSaveSeconds, the saves spread evenly over
  * that period. A thread that sleeps between turns replaces the original's per-frame Heartbeat check, so an idle
  * server costs nothing. Freshly loaded profiles wait a full period before their first auto-save.
- * @internal
  */
-let loopRunning = false;
 
 function nextDue(): ProfileInternals | undefined {
 	const list = ServiceState.autoSave;
@@ -28,7 +26,7 @@ function loop() {
 	for (;;) {
 		const count = ServiceState.autoSave.size();
 		if (count === 0) {
-			loopRunning = false;
+			ServiceState.autoSaveRunning = false;
 			return;
 		}
 		task.wait(Settings.AutoSaveSeconds / count);
@@ -41,8 +39,8 @@ function loop() {
 export function addToAutoSave(profile: ProfileInternals, save: () => void) {
 	ServiceState.autoSave.push(profile);
 	ServiceState.autoSaveHandlers.set(profile, save);
-	if (!loopRunning) {
-		loopRunning = true;
+	if (!ServiceState.autoSaveRunning) {
+		ServiceState.autoSaveRunning = true;
 		task.spawn(loop);
 	}
 }

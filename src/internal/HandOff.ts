@@ -1,4 +1,4 @@
-import { joinKey } from "./Keys";
+import { sessionKey } from "./Keys";
 import { HttpService, MessagingService } from "@rbxts/services";
 import { ServiceState } from "./ServiceState";
 
@@ -19,17 +19,12 @@ interface HandOffMessage {
 
 const TOPIC_PREFIX = "ProfileService_HandOff_";
 
-/** Hand-off requests this server is waiting on: lookup\0key -> what the holder has said so far. */
-const pending = new Map<string, { acked: boolean; released: boolean }>();
-let subscribed = false;
-let subscribing = false;
-
 function topicOf(jobId: string) {
 	return TOPIC_PREFIX + jobId;
 }
 
 function waiterId(lookup: string, key: string) {
-	return joinKey(lookup, key);
+	return sessionKey(false, lookup, key);
 }
 
 function publish(jobId: string, message: HandOffMessage) {
@@ -42,15 +37,15 @@ function onMessage(raw: unknown) {
 	const [ok, message] = pcall(() => HttpService.JSONDecode(raw as string) as HandOffMessage);
 	if (!ok || !typeIs(message, "table")) return;
 	if (message.t === "ack" || message.t === "released") {
-		const state = pending.get(waiterId(message.s, message.k));
+		const state = ServiceState.handOffWaits.get(waiterId(message.s, message.k));
 		if (state === undefined) return;
 		if (message.t === "ack") state.acked = true;
 		else state.released = true;
 	} else if (message.t === "release") {
 		const reply = (t: HandOffMessage["t"]) =>
 			publish(message.j, { t, s: message.s, k: message.k, j: ServiceState.jobId });
-		const loaded = ServiceState.loaded.get(joinKey("live", message.s))?.get(message.k);
-		const releasing = ServiceState.releasing.get(joinKey(joinKey("live", message.s), message.k));
+		const loaded = ServiceState.loaded.get(sessionKey(false, message.s))?.get(message.k);
+		const releasing = ServiceState.releasing.get(sessionKey(false, message.s, message.k));
 		const profile = loaded ?? releasing;
 		if (profile === undefined) {
 			reply("released");
@@ -64,14 +59,13 @@ function onMessage(raw: unknown) {
 
 /** Subscribes this server to its hand-off topic, once, in the background. @internal */
 export function ensureHandOffSubscribed() {
-	if (subscribed || subscribing || ServiceState.jobId === "") return;
-	subscribing = true;
+	if (ServiceState.handOffSubscription !== "no" || ServiceState.jobId === "") return;
+	ServiceState.handOffSubscription = "subscribing";
 	task.spawn(() => {
 		const [ok] = pcall(() =>
 			MessagingService.SubscribeAsync(topicOf(ServiceState.jobId), (message) => onMessage(message.Data)),
 		);
-		subscribed = ok;
-		subscribing = false;
+		ServiceState.handOffSubscription = ok ? "yes" : "no";
 	});
 }
 
@@ -92,7 +86,7 @@ export function requestHandOff(
 	ensureHandOffSubscribed();
 	const id = waiterId(lookup, key);
 	const state = { acked: false, released: false };
-	pending.set(id, state);
+	ServiceState.handOffWaits.set(id, state);
 	publish(holderJobId, { t: "release", s: lookup, k: key, j: ServiceState.jobId });
 	const start = os.clock();
 	while (!state.released) {
@@ -100,7 +94,7 @@ export function requestHandOff(
 		if (os.clock() - start >= limit) break;
 		task.wait(0.1);
 	}
-	if (pending.get(id) === state) pending.delete(id);
+	if (ServiceState.handOffWaits.get(id) === state) ServiceState.handOffWaits.delete(id);
 	return state.released;
 }
 

@@ -1,10 +1,15 @@
-import { joinKey } from "./Keys";
 import Signal from "@rbxts/signal";
 import { DataStoreService, RunService } from "@rbxts/services";
 import { IssueTracker } from "./IssueTracker";
 import type { ProfileInternals } from "./ProfileHost";
+import { WriteQueue } from "./WriteQueue";
 
-/** Module-level state shared by every ProfileStore of this server. @internal */
+/**
+ * Everything this server's ProfileService keeps between calls, in one place: every ProfileStore, the auto-save
+ * rotation, the write queue and the hand-off exchange read and write it here. Creating it has no side effect; the
+ * Studio check and BindToClose start from ProfileService's one explicit start.
+ * @internal
+ */
 export const ServiceState = {
 	locked: false,
 	placeId: game.PlaceId,
@@ -29,8 +34,25 @@ export const ServiceState = {
 	autoSave: [] as ProfileInternals[],
 	/** How to save a profile of the rotation (set by ProfileStore). */
 	autoSaveHandlers: new Map<ProfileInternals, () => void>(),
+	/** Whether the auto-save thread is running. */
+	autoSaveRunning: false,
+	/** Spaces writes to a key and waits for request budget. */
+	writeQueue: new WriteQueue(),
+	/** Hand-off requests this server is waiting on (live\0lookup\0key), with what the holder said so far. */
+	handOffWaits: new Map<string, { acked: boolean; released: boolean }>(),
+	/** "no", "subscribing" or "yes": this server's subscription to its hand-off topic. */
+	handOffSubscription: "no" as "no" | "subscribing" | "yes",
+	/** Whether ProfileService has started (Studio check and BindToClose). */
+	started: false,
 };
 ServiceState.issues = new IssueTracker(ServiceState.criticalStateSignal);
+
+/** Registers a DataStore error: warning, issue count (critical state) and IssueSignal. @internal */
+export function registerIssue(message: string, storeName: string, identity: string, key: string) {
+	warn(`[ProfileService]: DataStore API error ${identity} - "${message}"`);
+	ServiceState.issues.record();
+	ServiceState.issueSignal.Fire(message, storeName, key);
+}
 
 /** The [placeId, jobId] tag of this server. @internal */
 export function thisSession(): [number, string] {
@@ -42,20 +64,13 @@ export function waitForLiveCheck() {
 	while (ServiceState.liveCheckActive) task.wait();
 }
 
-/** @internal */
-export function loadedMap(isMock: boolean, lookup: string): Map<string, ProfileInternals> {
-	const id = joinKey(isMock ? "mock" : "live", lookup);
-	let map = ServiceState.loaded.get(id);
-	if (map === undefined) {
-		map = new Map();
-		ServiceState.loaded.set(id, map);
-	}
-	return map;
-}
-
-// In Studio, find out once whether DataStores are reachable; without API access live stores fall back to an
-// in-memory store, as the original does, and say so.
-if (ServiceState.isStudio) {
+/**
+ * In Studio, finds out once whether DataStores are reachable; without API access live stores fall back to an
+ * in-memory store, as the original does, and say so. Loads wait for the answer (waitForLiveCheck).
+ * @internal
+ */
+export function startLiveCheck() {
+	if (!ServiceState.isStudio) return;
 	ServiceState.liveCheckActive = true;
 	task.spawn(() => {
 		const [ok, message] = pcall(() => DataStoreService.GetDataStore("____PS").SetAsync("____PS", os.time()));

@@ -1,0 +1,96 @@
+/**
+ * GlobalUpdateProfileAsync's writes, each taking effect exactly once (see UncertainWrite for how a write whose
+ * response was lost is recognised).
+ * @internal
+ */
+import { HttpService } from "@rbxts/services";
+import { GlobalUpdates, type GlobalUpdateData } from "../GlobalUpdates";
+import { callWithoutYield } from "./NoYield";
+import { deepCopy } from "./Payload";
+import { registerIssue, ServiceState } from "./ServiceState";
+import type { StoreTransport } from "./Transport";
+import { isUncertainWrite, metadataWithNonce, newUncertainWrite, type UncertainWrite } from "./UncertainWrite";
+
+/**
+ * Runs `handler` on the key's global updates and writes them, retrying DataStore errors. Returns the updates as
+ * stored (read-only), or undefined once the server is shutting down. Raises the handler's own error.
+ * @internal
+ */
+export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
+	transport: StoreTransport,
+	key: string,
+	handler: (globalUpdates: GlobalUpdates<U>) => void,
+): GlobalUpdates<U> | undefined {
+	let uncertain: UncertainWrite | undefined;
+	while (!ServiceState.locked) {
+		// An error in the developer's handler (including a yield) cancels the write and is raised to the caller;
+		// it is not a DataStore issue and is not retried.
+		let handlerError: unknown;
+		let verdict: "landed" | "unknown" | undefined;
+		let attempt: UncertainWrite | undefined;
+		const nonce = HttpService.GenerateGUID(false);
+		const result = transport.update(key, {
+			edit: (latest, keyInfo) => {
+				verdict = undefined;
+				attempt = undefined;
+				if (uncertain !== undefined) {
+					if (isUncertainWrite(uncertain, latest, keyInfo)) verdict = "landed";
+					else if (keyInfo?.Version !== uncertain.baseVersion) verdict = "unknown";
+					// Otherwise nothing was written since: the earlier attempt never landed.
+					if (verdict !== undefined) return false;
+				}
+				const updates = new GlobalUpdates<U>(latest.GlobalUpdates, "handler");
+				const [ok, err] = pcall(() =>
+					callWithoutYield("The GlobalUpdateProfileAsync update handler", () => handler(updates)),
+				);
+				if (!ok) {
+					handlerError = err;
+					return false;
+				}
+				attempt = newUncertainWrite(deepCopy(latest.GlobalUpdates), keyInfo);
+			},
+			metadata: (payload) => {
+				const metadata = metadataWithNonce(payload.RobloxMetaData, nonce);
+				if (attempt !== undefined && metadata !== undefined) attempt.nonce = nonce;
+				return metadata ?? payload.RobloxMetaData;
+			},
+		});
+		if (handlerError !== undefined) error(handlerError, 0);
+		if (result === undefined || result === false) {
+			if (attempt !== undefined) uncertain = attempt;
+			task.wait();
+			continue;
+		}
+		if (!result.cancelled || verdict === "landed")
+			return new GlobalUpdates<U>(result.payload.GlobalUpdates, "view");
+		const found = findUncertainWrite(transport, key, uncertain!);
+		if (found === true) return new GlobalUpdates<U>(result.payload.GlobalUpdates, "view");
+		if (found === false) uncertain = undefined;
+		else task.wait();
+	}
+	return undefined;
+}
+
+/**
+ * Looks through the versions written since an uncertain write's base for the write itself. Returns undefined
+ * (after registering an issue) when the versions could not be read.
+ */
+function findUncertainWrite(transport: StoreTransport, key: string, write: UncertainWrite): boolean | undefined {
+	const [ok, found] = pcall(() => {
+		const pages = transport.send(key, "list", (store) =>
+			store.ListVersionsAsync(key, Enum.SortDirection.Ascending, write.since, undefined),
+		);
+		for (;;) {
+			for (const item of pages.GetCurrentPage()) {
+				if (item.IsDeleted || item.Version === write.baseVersion) continue;
+				const [value, keyInfo] = transport.send(key, "get", (store) => store.GetAsync(key, item.Version));
+				if (isUncertainWrite(write, value, keyInfo)) return true;
+			}
+			if (pages.IsFinished) return false;
+			pages.AdvanceToNextPageAsync();
+		}
+	});
+	if (ok) return found;
+	registerIssue(tostring(found), transport.name, transport.identify(key), key);
+	return undefined;
+}

@@ -1,0 +1,206 @@
+/**
+ * How a profile is written back. Three named modes:
+ * - "AutoSave": the periodic save and `Profile:Save()`. Writes only while this session holds the lock.
+ * - "Release": the last save of a session; also removes the lock. Retries until it lands, another server takes the
+ *   lock, or the server stops. Skipped data (unstorable values) still releases, keeping the last good save.
+ * - "Overwrite": a view-mode profile written over whatever the key holds (rollbacks); no lock is kept.
+ * A save never destroys data: what cannot be stored is not written, and a key that no longer holds this session's
+ * profile is not written at all.
+ * @internal
+ */
+import { MetaDataUpdatedFields, Settings } from "./Constants";
+import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
+import type { ProfileInternals } from "./ProfileHost";
+import { ServiceState, thisSession } from "./ServiceState";
+import type { StoreTransport, UpdateOutcome } from "./Transport";
+import { encodedLength, findUnstorable } from "./Validation";
+
+/** @internal */
+export type SaveMode = "AutoSave" | "Release" | "Overwrite";
+
+/** Reports a save that cannot be written (warning and IssueSignal) and returns the reason. */
+function skipSave(transport: StoreTransport, profile: ProfileInternals, reason: string): string {
+	const message = `Save skipped: ${reason}; the last good save is kept`;
+	warn(`[ProfileService]: ${message} ${profile.Identify()}`);
+	ServiceState.issueSignal.Fire(message, transport.name, profile.key);
+	return reason;
+}
+
+/**
+ * Checks that the profile can be stored: Data is a table, every value is one a DataStore can store, and the
+ * encoded profile fits the DataStore limit. Returns the problem (after reporting it through skipSave), or
+ * undefined. Data replaced by a non-table is also reported through CorruptionSignal, as the original does: saving
+ * it would make the next load reset the player to the template.
+ */
+function checkStorable(transport: StoreTransport, profile: ProfileInternals): string | undefined {
+	const meta = profile.MetaData;
+	const data = profile.Data as unknown;
+	if (!typeIs(data, "table")) {
+		const shown = data === undefined ? "nil" : `a ${typeOf(data)} (${tostring(data)})`;
+		ServiceState.corruptionSignal.Fire(transport.name, profile.key);
+		return skipSave(transport, profile, `Data is ${shown}, not a table`);
+	}
+	const problem =
+		findUnstorable(profile.Data, "Data") ??
+		findUnstorable(meta.MetaTags, "MetaData.MetaTags") ??
+		findUnstorable(profile.RobloxMetaData, "RobloxMetaData") ??
+		findUnstorable(profile.UserIds, "UserIds");
+	if (problem !== undefined) return skipSave(transport, profile, problem);
+	const size = encodedLength({
+		Data: profile.Data,
+		MetaData: {
+			ProfileCreateTime: meta.ProfileCreateTime,
+			SessionLoadCount: meta.SessionLoadCount,
+			ActiveSession: meta.ActiveSession,
+			ForceLoadSession: meta.ForceLoadSession,
+			LastUpdate: meta.LastUpdate,
+			MetaTags: meta.MetaTags,
+		},
+		GlobalUpdates: profile.GlobalUpdates.latest,
+		RobloxMetaData: profile.RobloxMetaData,
+		UserIds: profile.UserIds,
+	});
+	if (size > Settings.MaxValueLength) {
+		return skipSave(
+			transport,
+			profile,
+			`the profile is ${size} characters once encoded, over the DataStore limit of ${Settings.MaxValueLength}`,
+		);
+	}
+	if (size > Settings.MaxValueLength * Settings.SizeWarningShare) {
+		if (!profile.sizeWarned) {
+			profile.sizeWarned = true;
+			warn(
+				`[ProfileService]: ${profile.Identify()} is ${size} characters once encoded, over ${Settings.SizeWarningShare * 100}% of the DataStore limit of ${Settings.MaxValueLength}`,
+			);
+		}
+	} else {
+		profile.sizeWarned = false;
+	}
+	return undefined;
+}
+
+/** Writes a view over whatever the key holds (wiped, corrupted, ...), without any lock. */
+function writeOverwrite(profile: ProfileInternals, latest: StoredProfile) {
+	const source = profile.MetaData;
+	latest.Data = profile.Data;
+	latest.RobloxMetaData = profile.RobloxMetaData;
+	latest.UserIds = profile.UserIds;
+	latest.MetaData = {
+		ProfileCreateTime: source.ProfileCreateTime,
+		SessionLoadCount: source.SessionLoadCount,
+		LastUpdate: source.LastUpdate,
+		MetaTags: source.MetaTags as unknown as Record<string, unknown>,
+		ActiveSession: undefined,
+		ForceLoadSession: undefined,
+	};
+	latest.GlobalUpdates = profile.GlobalUpdates.latest;
+	latest.WasCorrupted = false;
+}
+
+/**
+ * Edits the stored profile for an auto-save or a release. Returns false (no write) unless this session still holds
+ * the lock: a wiped key, or one another server took, is left as it is.
+ */
+function writeSession(
+	profile: ProfileInternals,
+	latest: StoredProfile,
+	missing: boolean,
+	release: boolean,
+	writeData: boolean,
+	me: SessionTag,
+	lastLoadCount: number,
+): boolean | void {
+	const meta = latest.MetaData;
+	if (missing || meta === undefined) return false;
+	if (!sameSession(meta.ActiveSession, me[0], me[1]) || meta.SessionLoadCount !== lastLoadCount) return false;
+	const forceLoadPending =
+		typeIs(meta.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, me[0], me[1]);
+	// Clearing a locked update is only safe together with the Data that processed it.
+	profile.GlobalUpdates.applyPending(latest.GlobalUpdates, writeData);
+	if (writeData) {
+		latest.Data = profile.Data;
+		latest.RobloxMetaData = profile.RobloxMetaData;
+		latest.UserIds = profile.UserIds;
+		meta.MetaTags = profile.MetaData.MetaTags as unknown as Record<string, unknown>;
+	}
+	meta.LastUpdate = os.time();
+	if (release || forceLoadPending) meta.ActiveSession = undefined;
+}
+
+/** After an auto-save or release: adopt what the key holds, deliver global updates, notice a lost lock. */
+function afterSave(
+	transport: StoreTransport,
+	profile: ProfileInternals,
+	outcome: UpdateOutcome,
+	lastLoadCount: number,
+	me: SessionTag,
+) {
+	const { payload, keyInfo } = outcome;
+	if (keyInfo !== undefined) profile.KeyInfo = keyInfo;
+	// A key wiped (or overwritten with something else) while loaded has no MetaData: this server lost it.
+	const latestMeta = payload.MetaData;
+	if (latestMeta !== undefined) {
+		const meta = profile.MetaData as unknown as Record<string, unknown>;
+		for (const field of MetaDataUpdatedFields) {
+			meta[field] = (latestMeta as unknown as Record<string, unknown>)[field];
+		}
+		if (!outcome.cancelled) {
+			profile.MetaData.MetaTagsLatest = latestMeta.MetaTags as unknown as Map<string, unknown>;
+		}
+	}
+	const owns =
+		!outcome.cancelled &&
+		latestMeta !== undefined &&
+		sameSession(latestMeta.ActiveSession, me[0], me[1]) &&
+		latestMeta.SessionLoadCount === lastLoadCount;
+	const active = transport.isLoaded(profile.key, profile);
+	if (!outcome.cancelled) profile.GlobalUpdates.deliver(payload.GlobalUpdates, owns && active);
+	if (!owns) {
+		if (active) transport.releaseInternally(profile);
+		profile.fireHopReady();
+	}
+	if (!outcome.cancelled) profile.fireSaved();
+}
+
+/** Saves a profile in the given mode. Yields. @internal */
+export function saveProfile(transport: StoreTransport, profile: ProfileInternals, mode: SaveMode) {
+	const release = mode === "Release";
+	const unstorable = checkStorable(transport, profile);
+	// An auto-save of unstorable data is skipped; a release still removes the lock, keeping the stored data.
+	if (unstorable !== undefined && !release) {
+		if (mode === "Overwrite") error(`[ProfileService] Profile:OverwriteAsync(): ${unstorable}`, 0);
+		return;
+	}
+	const writeData = unstorable === undefined;
+	const me = thisSession();
+	const releasingId = transport.sessionId(profile.key);
+	if (release) {
+		transport.releaseInternally(profile);
+		// Until the release lands, a hand-off request for this key waits for it instead of finding nothing, and a
+		// new load of the key on this server waits for it instead of reading older data.
+		ServiceState.releasing.set(releasingId, profile);
+	}
+	ServiceState.activeSaveJobs += 1;
+	const lastLoadCount = profile.MetaData.SessionLoadCount;
+	for (;;) {
+		const result = transport.update(profile.key, {
+			edit: (latest, _, missing) => {
+				if (mode === "Overwrite") return writeOverwrite(profile, latest);
+				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount);
+			},
+		});
+		if (result !== undefined && result !== false) {
+			if (mode !== "Overwrite") afterSave(transport, profile, result, lastLoadCount, me);
+			break;
+		}
+		if (!release) break;
+		// A release must reach the DataStore: retry, spaced by the write queue, until it lands, another server
+		// takes the lock, or the server stops.
+		task.wait();
+	}
+	// Only the release itself ends the releasing state: an auto-save of the same profile finishing meanwhile
+	// must not, or a reload on this server would stop waiting for the release.
+	if (release && ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
+	ServiceState.activeSaveJobs -= 1;
+}

@@ -1,0 +1,213 @@
+/**
+ * The inside of one ProfileStore: its DataStore transport (every request goes through the write queue and the
+ * budget check, and through the original's transform), the profiles it has loaded on this server, and the
+ * {@link ProfileHost} that its profiles call. The public ProfileStore is a facade over it.
+ * @internal
+ */
+import type { DataStoreAdapter, ProfileKeyInfo } from "../DataStoreAdapter";
+import { MockDataStoreAdapter } from "../MockDataStoreAdapter";
+import { Profile } from "../Profile";
+import { RobloxDataStoreAdapter } from "../RobloxDataStoreAdapter";
+import { addToAutoSave, removeFromAutoSave, restartAutoSave } from "./AutoSave";
+import { joinKey, sessionKey } from "./Keys";
+import { deepCopy, normalizePayload, type StoredProfile } from "./Payload";
+import type { ProfileHost, ProfileInternals } from "./ProfileHost";
+import type { StoreTransport, UpdateHandlers, UpdateOutcome } from "./Transport";
+import { saveProfile } from "./SaveProtocol";
+import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
+
+/** @internal */
+export class StoreCore implements ProfileHost, StoreTransport {
+	public readonly lookup: string;
+	private adapter: DataStoreAdapter | undefined;
+
+	public constructor(
+		public readonly name: string,
+		public readonly scope: string | undefined,
+		public readonly template: object,
+		/** True for `.Mock` stores: an in-memory store of their own, and profiles tracked apart from live ones. */
+		public readonly isUserMock: boolean,
+		adapter: DataStoreAdapter | undefined,
+	) {
+		this.lookup = joinKey(name, scope ?? "");
+		this.adapter = isUserMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
+	}
+
+	/** The DataStore: the given adapter, or (once Studio's API access is known) Roblox's or the offline mock. */
+	public getAdapter(): DataStoreAdapter {
+		if (this.adapter === undefined) {
+			waitForLiveCheck();
+			this.adapter ??= ServiceState.useOfflineMock
+				? MockDataStoreAdapter.forLookup("offline", this.lookup)
+				: new RobloxDataStoreAdapter(this.name, this.scope);
+		}
+		return this.adapter;
+	}
+
+	public isMockStore(): boolean {
+		return this.getAdapter().IsMock;
+	}
+
+	public identify(key: string) {
+		return this.scope !== undefined
+			? `[Store:"${this.name}";Scope:"${this.scope}";Key:"${key}"]`
+			: `[Store:"${this.name}";Key:"${key}"]`;
+	}
+
+	/** The id under which this server tracks `key` of this store (live or mock) in ServiceState. */
+	public sessionId(key: string) {
+		return sessionKey(this.isUserMock, this.lookup, key);
+	}
+
+	/** Profiles of this store loaded on this server, by key. */
+	public loaded(): Map<string, ProfileInternals> {
+		const id = sessionKey(this.isUserMock, this.lookup);
+		let map = ServiceState.loaded.get(id);
+		if (map === undefined) {
+			map = new Map();
+			ServiceState.loaded.set(id, map);
+		}
+		return map;
+	}
+
+	public isLoaded(key: string, profile: object) {
+		return this.loaded().get(key) === profile;
+	}
+
+	public isWriteQueueIdle(key: string) {
+		return ServiceState.writeQueue.isIdle(joinKey(this.lookup, key));
+	}
+
+	/** Sends one DataStore request for `key` through the write queue and the budget check. */
+	public send<T>(key: string, kind: "update" | "get" | "list", request: (adapter: DataStoreAdapter) => T): T {
+		const adapter = this.getAdapter();
+		return ServiceState.writeQueue.run(adapter, joinKey(this.lookup, key), kind, () => request(adapter));
+	}
+
+	/**
+	 * One UpdateAsync (or GetAsync for views) with the original's transform: normalizes what the key holds, runs
+	 * the handlers, flags corruption. Returns undefined after registering an issue when the request failed, and
+	 * false, after a warning, for a version read that the DataStore rejects as not valid (retrying cannot help).
+	 */
+	public update(
+		key: string,
+		handlers: UpdateHandlers,
+		isGet = false,
+		version?: string,
+	): UpdateOutcome | false | undefined {
+		let cancelled = false;
+		let seen: StoredProfile | undefined;
+		const transform = (latest: unknown, keyInfo?: ProfileKeyInfo) => {
+			const { payload, missing, corrupted } = normalizePayload(latest);
+			if (corrupted) payload.WasCorrupted = true;
+			if (missing) handlers.missing?.(payload);
+			seen = payload;
+			cancelled = handlers.edit?.(payload, keyInfo, missing) === false;
+			if (cancelled) return $tuple(undefined as unknown, undefined, undefined);
+			const metadata = handlers.metadata ? handlers.metadata(payload) : payload.RobloxMetaData;
+			return $tuple(payload as unknown, payload.UserIds, metadata);
+		};
+		let value: unknown;
+		let keyInfo: ProfileKeyInfo | undefined;
+		const [ok, err] = pcall(() => {
+			if (isGet) {
+				const [stored, info] = this.send(key, "get", (store) => store.GetAsync(key, version));
+				keyInfo = info;
+				value = transform(stored, info)[0];
+			} else {
+				const [stored, info] = this.send(key, "update", (store) => store.UpdateAsync(key, transform));
+				value = stored;
+				keyInfo = info;
+			}
+		});
+		if (ok && cancelled && seen !== undefined) return { payload: seen, keyInfo: undefined, cancelled: true };
+		if (ok && typeIs(value, "table")) {
+			const payload = value as StoredProfile;
+			if (payload.WasCorrupted === true && !isGet) {
+				warn(`[ProfileService]: Resolved profile corruption ${this.identify(key)}`);
+				ServiceState.corruptionSignal.Fire(this.name, key);
+			}
+			return { payload, keyInfo, cancelled: false };
+		}
+		const message = ok ? "Undefined error" : tostring(err);
+		// Roblox rejects a malformed version instead of returning nothing; retrying it would never end. The
+		// original recognises the rejection by these words.
+		if (!ok && version !== undefined && message.find("not valid", 1, true)[0] !== undefined) {
+			warn(`[ProfileService]: Version "${version}" is not valid for ${this.identify(key)} - ${message}`);
+			return false;
+		}
+		registerIssue(message, this.name, this.identify(key), key);
+		return undefined;
+	}
+
+	/** A Profile over a stored payload; MetaTagsLatest starts as a copy of the stored MetaTags. */
+	public makeProfile<D extends object, R extends object>(
+		key: string,
+		payload: StoredProfile,
+		keyInfo: ProfileKeyInfo,
+		viewMode: boolean,
+	): Profile<D, R> {
+		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
+		meta.MetaTagsLatest = deepCopy(meta.MetaTags);
+		return new Profile<D, R>(
+			this,
+			key,
+			{
+				Data: payload.Data!,
+				MetaData: meta,
+				RobloxMetaData: payload.RobloxMetaData,
+				UserIds: payload.UserIds,
+				GlobalUpdates: payload.GlobalUpdates,
+			},
+			keyInfo,
+			viewMode,
+		);
+	}
+
+	/** Makes a loaded profile active on this server: tracked, and in the auto-save rotation. */
+	public adopt<D extends object, R extends object>(
+		key: string,
+		payload: StoredProfile,
+		keyInfo: ProfileKeyInfo,
+	): Profile<D, R> | undefined {
+		const profile = this.makeProfile<D, R>(key, payload, keyInfo, false);
+		this.loaded().set(key, profile);
+		addToAutoSave(profile, () => this.spawnSave(profile, false));
+		if (ServiceState.locked) {
+			// Loaded while the server started shutting down: hand it straight back.
+			saveProfile(this, profile, "Release");
+			return undefined;
+		}
+		return profile;
+	}
+
+	/** Ends a profile's session on this server (its release listeners run). */
+	public releaseInternally(profile: ProfileInternals) {
+		const loaded = this.loaded();
+		if (loaded.get(profile.key) === profile) loaded.delete(profile.key);
+		removeFromAutoSave(profile);
+		profile.markReleased();
+	}
+
+	public spawnSave(profile: ProfileInternals, release: boolean) {
+		task.spawn(() => saveProfile(this, profile, release ? "Release" : "AutoSave"));
+	}
+
+	public overwriteAsync(profile: ProfileInternals) {
+		saveProfile(this, profile, "Overwrite");
+	}
+
+	public restartAutoSave(profile: ProfileInternals) {
+		restartAutoSave(profile);
+	}
+
+	/** Lists a key's versions through the request budget check. */
+	public listVersionsAsync(
+		key: string,
+		sortDirection: Enum.SortDirection | undefined,
+		minDate?: number,
+		maxDate?: number,
+	) {
+		return this.send(key, "list", (store) => store.ListVersionsAsync(key, sortDirection, minDate, maxDate));
+	}
+}

@@ -1,0 +1,52 @@
+/**
+ * What the load, save and global-update protocols need from a store: its DataStore requests and its profiles on
+ * this server. StoreCore implements it; the protocols depend only on this, so no module imports its importer.
+ * @internal
+ */
+import type { DataStoreAdapter, ProfileKeyInfo } from "../DataStoreAdapter";
+import type { StoredProfile } from "./Payload";
+import type { ProfileInternals } from "./ProfileHost";
+
+/** How one UpdateAsync (or GetAsync) treats the stored profile. @internal */
+export interface UpdateHandlers {
+	/** Fills in a key that holds no profile yet. */
+	missing?: (payload: StoredProfile) => void;
+	/**
+	 * Edits what will be written. Returning false cancels the write (the transform returns nil), so a key that
+	 * this request has no business changing is never rewritten.
+	 */
+	edit?: (payload: StoredProfile, keyInfo: ProfileKeyInfo | undefined, missing: boolean) => boolean | void;
+	/** The key metadata to write instead of the payload's RobloxMetaData. */
+	metadata?: (payload: StoredProfile) => object | undefined;
+}
+
+/** What one UpdateAsync (or GetAsync) saw and did. @internal */
+export interface UpdateOutcome {
+	/** The stored value after the request: what was written, or for a cancelled write what the key holds. */
+	payload: StoredProfile;
+	/** Key info of the stored value; undefined for an empty key and for cancelled writes. */
+	keyInfo: ProfileKeyInfo | undefined;
+	/** True when the edit handler cancelled the write. */
+	cancelled: boolean;
+}
+
+/** @internal */
+export interface StoreTransport {
+	readonly name: string;
+	readonly lookup: string;
+	getAdapter(): DataStoreAdapter;
+	identify(key: string): string;
+	/** The id under which this server tracks `key` of this store (live or mock) in ServiceState. */
+	sessionId(key: string): string;
+	/** Sends one DataStore request for `key` through the write queue and the budget check. */
+	send<T>(key: string, kind: "update" | "get" | "list", request: (adapter: DataStoreAdapter) => T): T;
+	/**
+	 * One UpdateAsync (or GetAsync) through the original's transform. Undefined when the request failed (an issue
+	 * is registered); false for a version read the DataStore rejects as not valid.
+	 */
+	update(key: string, handlers: UpdateHandlers, isGet?: boolean, version?: string): UpdateOutcome | false | undefined;
+	/** Whether `profile` is this store's active profile for `key` on this server. */
+	isLoaded(key: string, profile: object): boolean;
+	/** Ends a profile's session on this server (its release listeners run). */
+	releaseInternally(profile: ProfileInternals): void;
+}
