@@ -3,11 +3,12 @@
  * fail to load or fail. They run before the Luau specs and their counts join the closing line.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
+import { findCycles, importGraph } from "../host/ImportCycles.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests } from "./PackageTests.js";
 import { simTests } from "./SimTests.js";
@@ -37,10 +38,15 @@ async function runFixture(specs: Record<string, string>, timeLimit = 60): Promis
 	};
 	writeFileSync(join(dir, "default.project.json"), JSON.stringify(project));
 	const lines: string[] = [];
-	const code = await runEngine({ command: "test", project: join(dir, "default.project.json"), timeLimit }, (text) =>
-		lines.push(text),
-	);
-	return { code, output: lines.join("\n") };
+	try {
+		const code = await runEngine(
+			{ command: "test", project: join(dir, "default.project.json"), timeLimit },
+			(text) => lines.push(text),
+		);
+		return { code, output: lines.join("\n") };
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
 }
 
 function closingLine(output: string): string {
@@ -109,6 +115,26 @@ export const hostTests: HostTest[] = [
 			assert.match(output, /Failed to load module ServerScriptService\.Specs\.Broken\.spec/);
 			assert.match(output, /Fails is wrong\n {2}.*Expected value "2" \(number\), got "1" \(number\) instead/);
 			assert.equal(closingLine(output), "1 passed, 2 failed, 0 skipped");
+		},
+	],
+	[
+		"the import-cycle check finds a type-only cycle, and src/ has none",
+		() => {
+			const dir = mkdtempSync(join(tmpdir(), "cycles-"));
+			try {
+				writeFileSync(join(dir, "A.ts"), `import type { B } from "./B";\nexport type A = B;\n`);
+				writeFileSync(join(dir, "B.ts"), `export { helper } from "./C";\nexport type B = number;\n`);
+				writeFileSync(join(dir, "C.ts"), `import type { A } from "./A";\nexport const helper = (a: A) => a;\n`);
+				const cycles = findCycles(importGraph(dir));
+				assert.equal(cycles.length, 1);
+				assert.deepEqual(
+					cycles[0].map((file) => file.slice(dir.length + 1)),
+					["A.ts", "B.ts", "C.ts", "A.ts"],
+				);
+			} finally {
+				rmSync(dir, { recursive: true, force: true });
+			}
+			assert.deepEqual(findCycles(importGraph("src")), []);
 		},
 	],
 	[

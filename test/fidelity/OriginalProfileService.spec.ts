@@ -1,23 +1,8 @@
-import Runtime from "../Runtime";
+import Runtime, { type SimServer } from "../Runtime";
+import { original } from "../library/Original";
 
-const ORIGINAL = "ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src";
-
-interface OriginalProfile {
-	Data: { Coins: number };
-	MetaData: { SessionLoadCount: number; ActiveSession?: [number, string] };
-	Release(): void;
-	IsActive(): boolean;
-	ListenToRelease(listener: () => void): void;
-}
-interface OriginalStore {
-	LoadProfileAsync(key: string, handler?: unknown): OriginalProfile | undefined;
-}
-interface OriginalService {
-	GetProfileStore: (this: void, name: string, template: object) => OriginalStore;
-}
-
-function loadOriginal(server: ReturnType<typeof Runtime.startServer>) {
-	return server.require<OriginalService>(ORIGINAL).GetProfileStore("PlayerData", { Coins: 0 });
+function loadOriginal(server: SimServer) {
+	return original(server).GetProfileStore<{ Coins: number }>("PlayerData", { Coins: 0 });
 }
 
 export = () => {

@@ -1,5 +1,5 @@
 import Runtime from "../Runtime";
-import { startServers, storeOn, stored, TEMPLATE, resetDefaults } from "./Fixtures";
+import { receiveGifts, startServers, storeOn, stored, TEMPLATE, resetDefaults } from "./Fixtures";
 import { original } from "./Original";
 
 export = () => {
@@ -96,12 +96,7 @@ export = () => {
 			const ourStore = storeOn(us);
 			// Original sends to our loaded profile.
 			const profile = us.call(() => ourStore.LoadProfileAsync("Gift_1"))!;
-			const received: string[] = [];
-			profile.GlobalUpdates.ListenToNewActiveUpdate((id) => profile.GlobalUpdates.LockActiveUpdate(id));
-			profile.GlobalUpdates.ListenToNewLockedUpdate((id, data) => {
-				received.push(data.Item as string);
-				profile.GlobalUpdates.ClearLockedUpdate(id);
-			});
+			const received = receiveGifts(profile.GlobalUpdates);
 			o.call(() =>
 				oStore.GlobalUpdateProfileAsync("Gift_1", (updates) =>
 					updates.AddActiveUpdate({ Type: "Gift", Item: "Hat" }),
@@ -112,12 +107,7 @@ export = () => {
 			Runtime.waitUntil(() => stored("Gift_1")!.GlobalUpdates[1].size() === 0, 120, "gift cleared");
 			// Ours sends to an original loaded profile.
 			const oProfile = o.call(() => oStore.LoadProfileAsync("Gift_2"))!;
-			const oReceived: string[] = [];
-			oProfile.GlobalUpdates.ListenToNewActiveUpdate((id) => oProfile.GlobalUpdates.LockActiveUpdate(id));
-			oProfile.GlobalUpdates.ListenToNewLockedUpdate((id, data) => {
-				oReceived.push(data.Item as string);
-				oProfile.GlobalUpdates.ClearLockedUpdate(id);
-			});
+			const oReceived = receiveGifts(oProfile.GlobalUpdates);
 			us.call(() =>
 				ourStore.GlobalUpdateProfileAsync("Gift_2", (updates) =>
 					updates.AddActiveUpdate({ Type: "Gift", Item: "Cape" }),

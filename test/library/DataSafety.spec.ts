@@ -1,5 +1,6 @@
 import Runtime, { type SimServer } from "../Runtime";
-import { ours, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
+import { expectContains } from "../Expect";
+import { ours, receiveGifts, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 
 /** How many versions (deleted markers included) the world's DataStore holds for a key. */
 function versionCount(key: string) {
@@ -265,7 +266,7 @@ export = () => {
 				}),
 			);
 			a.shutdown();
-			expect(hasText(message, 'argument "profileKey" must be a non-empty string')).to.equal(true);
+			expectContains(message, 'argument "profileKey" must be a non-empty string');
 		});
 	});
 
@@ -376,13 +377,9 @@ export = () => {
 		it("a holder's profile receives a gift once even when the sender's response was lost", () => {
 			const [a, sender] = startServers("A", "Sender");
 			const profile = a.call(() => storeOn(a).LoadProfileAsync("Gift_4"))!;
-			const received: string[] = [];
-			profile.GlobalUpdates.ListenToNewActiveUpdate((id) => profile.GlobalUpdates.LockActiveUpdate(id));
-			profile.GlobalUpdates.ListenToNewLockedUpdate((id, data) => {
-				received.push(data.Item as string);
-				profile.Data.Items.push(data.Item as string);
-				profile.GlobalUpdates.ClearLockedUpdate(id);
-			});
+			const received = receiveGifts(profile.GlobalUpdates, (data) =>
+				profile.Data.Items.push(data.Item as string),
+			);
 			sendWithLostResponse(sender, "Gift_4");
 			for (let i = 0; i < 4; i++) {
 				profile.Save();

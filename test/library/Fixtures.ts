@@ -55,3 +55,29 @@ export function resetDefaults() {
 	});
 	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
 }
+
+/** The global-update methods that ours and the original share. */
+interface GiftReceiver<D> {
+	ListenToNewActiveUpdate(listener: (id: number, data: D) => void): unknown;
+	LockActiveUpdate(id: number): void;
+	ListenToNewLockedUpdate(listener: (id: number, data: D) => void): unknown;
+	ClearLockedUpdate(id: number): void;
+}
+
+/**
+ * The usual gift handling of a game: every new Active update is locked, every Locked one is applied (`apply`) and
+ * cleared. Returns the list that collects each received update's `Item`, in order.
+ */
+export function receiveGifts<D extends { [key: string]: unknown }>(
+	updates: GiftReceiver<D>,
+	apply?: (data: D) => void,
+): string[] {
+	const received: string[] = [];
+	updates.ListenToNewActiveUpdate((id) => updates.LockActiveUpdate(id));
+	updates.ListenToNewLockedUpdate((id, data) => {
+		received.push(data.Item as string);
+		apply?.(data);
+		updates.ClearLockedUpdate(id);
+	});
+	return received;
+}

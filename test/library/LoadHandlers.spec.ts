@@ -1,5 +1,6 @@
 import Runtime from "../Runtime";
-import { startServers, storeOn, stored, resetDefaults } from "./Fixtures";
+import { receiveGifts, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
+import { expectContains } from "../Expect";
 
 export = () => {
 	beforeEach(resetDefaults);
@@ -23,12 +24,7 @@ export = () => {
 			const [a, b, c] = startServers("A", "B", "C");
 			a.call(() => storeOn(a).LoadProfileAsync("Contest_7"));
 			const profileB = b.call(() => storeOn(b).LoadProfileAsync("Contest_7"))!;
-			const gifts: string[] = [];
-			profileB.GlobalUpdates.ListenToNewActiveUpdate((id) => profileB.GlobalUpdates.LockActiveUpdate(id));
-			profileB.GlobalUpdates.ListenToNewLockedUpdate((id, data) => {
-				gifts.push(data.Item as string);
-				profileB.GlobalUpdates.ClearLockedUpdate(id);
-			});
+			const gifts = receiveGifts(profileB.GlobalUpdates);
 			c.call(() =>
 				storeOn(c).GlobalUpdateProfileAsync("Contest_7", (u) =>
 					u.AddActiveUpdate({ Type: "Gift", Item: "Crown" }),
@@ -158,7 +154,7 @@ export = () => {
 			a.call(() => store.LoadProfileAsync("Twice"));
 			const [ok, err] = a.call(() => pcall(() => store.LoadProfileAsync("Twice")));
 			expect(ok).to.equal(false);
-			expect(tostring(err).find("is already loaded on this server", 1, true)[0]).to.be.ok();
+			expectContains(tostring(err), "is already loaded on this server");
 		});
 
 		it("errors on a key over 50 characters, an empty key and a non-string key, naming the argument", () => {
@@ -166,28 +162,22 @@ export = () => {
 			const store = storeOn(a);
 			const [ok1, e1] = a.call(() => pcall(() => store.LoadProfileAsync(string.rep("k", 51))));
 			expect(ok1).to.equal(false);
-			expect(
-				tostring(e1).find(
-					'ProfileStore:LoadProfileAsync(): argument "profileKey" must be a non-empty string of at most 50 characters, got "',
-					1,
-					true,
-				)[0],
-			).to.be.ok();
-			expect(tostring(e1).find("(51 characters)", 1, true)[0]).to.be.ok();
+			expectContains(
+				tostring(e1),
+				'ProfileStore:LoadProfileAsync(): argument "profileKey" must be a non-empty string of at most 50 characters, got "',
+			);
+			expectContains(tostring(e1), "(51 characters)");
 			const [ok2] = a.call(() => pcall(() => store.LoadProfileAsync("")));
 			expect(ok2).to.equal(false);
 			const [ok3, e3] = a.call(() => pcall(() => store.LoadProfileAsync(5 as unknown as string)));
 			expect(ok3).to.equal(false);
-			expect(tostring(e3).find("got number (5)", 1, true)[0]).to.be.ok();
+			expectContains(tostring(e3), "got number (5)");
 			const [ok4, e4] = a.call(() => pcall(() => store.LoadProfileAsync("k", "Later" as never)));
 			expect(ok4).to.equal(false);
-			expect(
-				tostring(e4).find(
-					'argument "notReleasedHandler" must be "ForceLoad", "Steal" or a function, got string (Later)',
-					1,
-					true,
-				)[0],
-			).to.be.ok();
+			expectContains(
+				tostring(e4),
+				'argument "notReleasedHandler" must be "ForceLoad", "Steal" or a function, got string (Later)',
+			);
 		});
 	});
 };

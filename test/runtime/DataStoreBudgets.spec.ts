@@ -1,4 +1,5 @@
 import Runtime from "../Runtime";
+import { expectContains } from "../Expect";
 
 const GET = Enum.DataStoreRequestType.GetAsync;
 const SET = Enum.DataStoreRequestType.SetIncrementAsync;
@@ -155,13 +156,10 @@ export = () => {
 				succeeded++;
 			});
 			expect(failures.size()).to.equal(1);
-			expect(
-				failures[0].find(
-					"302: SetAsync request dropped. Request was throttled, but throttled request queue was full.",
-					1,
-					true,
-				)[0],
-			).to.be.ok();
+			expectContains(
+				failures[0],
+				"302: SetAsync request dropped. Request was throttled, but throttled request queue was full.",
+			);
 			Runtime.waitUntil(() => succeeded === 130, 120, "queued requests drain");
 			const warnings = server
 				.logs("warn")

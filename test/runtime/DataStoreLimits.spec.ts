@@ -1,4 +1,5 @@
 import Runtime from "../Runtime";
+import { expectContains } from "../Expect";
 
 function fresh() {
 	const server = Runtime.startServer();
@@ -57,16 +58,14 @@ export = () => {
 
 		it("limits data store names and scopes to 50 characters", () => {
 			const { server, dss } = fresh();
-			expect(
-				errorOf(server, () => dss.GetDataStore(string.rep("n", 51))).find(
-					"exceeds the 50 character limit",
-					1,
-					true,
-				)[0],
-			).to.be.ok();
-			expect(
-				errorOf(server, () => dss.GetDataStore("ok", string.rep("s", 51))).find("scope", 1, true)[0],
-			).to.be.ok();
+			expectContains(
+				errorOf(server, () => dss.GetDataStore(string.rep("n", 51))),
+				"exceeds the 50 character limit",
+			);
+			expectContains(
+				errorOf(server, () => dss.GetDataStore("ok", string.rep("s", 51))),
+				"scope",
+			);
 			expect(dss.GetDataStore(string.rep("n", 50), string.rep("s", 50))).to.be.ok();
 		});
 
@@ -146,14 +145,15 @@ export = () => {
 		it("names the nested path of the offending value, e.g. Data.Items[3]", () => {
 			const { server, store } = fresh();
 			const err = errorOf(server, () => store.SetAsync("bad", { Data: { Items: [1, 2, () => 3] } }));
-			expect(err.find("value.Data.Items[3] is a function", 1, true)[0]).to.be.ok();
+			expectContains(err, "value.Data.Items[3] is a function");
 		});
 
 		it("refuses nil in SetAsync", () => {
 			const { server, store } = fresh();
-			expect(
-				errorOf(server, () => store.SetAsync("nil", undefined)).find("Argument 2 missing or nil", 1, true)[0],
-			).to.be.ok();
+			expectContains(
+				errorOf(server, () => store.SetAsync("nil", undefined)),
+				"Argument 2 missing or nil",
+			);
 		});
 	});
 

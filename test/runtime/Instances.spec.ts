@@ -1,4 +1,5 @@
 import Runtime from "../Runtime";
+import { expectContains } from "../Expect";
 
 export = () => {
 	describe("Instance", () => {
@@ -34,7 +35,7 @@ export = () => {
 			folder.Name = "Box";
 			const [ok, err] = pcall(() => (folder as unknown as { Nope: unknown }).Nope);
 			expect(ok).to.equal(false);
-			expect((err as string).find('Nope is not a valid member of Folder "Box"', 1, true)[0]).to.be.ok();
+			expectContains(err as string, 'Nope is not a valid member of Folder "Box"');
 		});
 
 		it("yields in WaitForChild until the child arrives, and warns about an infinite yield", () => {
