@@ -43,7 +43,7 @@ export = () => {
 	// Every spec file shares one world; put the DataStore back to its defaults before each case.
 	beforeEach(() => Runtime.configureDataStore({ model: "official", latency: { min: 0.05, max: 0.15 } }));
 
-	describe("budgets (seed 003 starts and maxima, seed 002 rates by default)", () => {
+	describe("budgets (measured starts and maxima, the guide's rates by default)", () => {
 		it("starts every budget at its documented value", () => {
 			const { server } = fresh();
 			expect(server.budget(GET)).to.equal(100);
@@ -78,7 +78,7 @@ export = () => {
 			expect(server.budget(GET)).to.equal(3 * (60 + 2 * 10));
 		});
 
-		it("uses 40 per player in the measured model of seed 003", () => {
+		it("uses 40 per player in the measured model", () => {
 			Runtime.configureDataStore({ model: "measured" });
 			const { server } = fresh();
 			server.addPlayer(1);
@@ -138,7 +138,7 @@ export = () => {
 				});
 			});
 			server.shutdown();
-			// floor(2.5 * base rate): 150, 150, 12, 75, 75 (seed 003). Budgets already above stay as they are.
+			// floor(2.5 * base rate): 150, 150, 12, 75, 75 (as measured). Budgets already above stay as they are.
 			expect(inClose.get("SetIncrementAsync")).to.equal(150);
 			expect(inClose.get("GetAsync")).to.equal(150);
 			expect(inClose.get("GetSortedAsync")).to.equal(12);

@@ -87,7 +87,7 @@ export = () => {
 		expect(Runtime.store().get("Faults", undefined, "lost")[0]).to.equal("landed");
 	});
 
-	it("spends budget on a failed remote call, as seed 003 describes", () => {
+	it("spends budget on a failed remote call, as the emulator author measured", () => {
 		Runtime.configureDataStore({ errorRate: 1 });
 		const server = Runtime.startServer();
 		const store = server.game.GetService("DataStoreService").GetDataStore("Faults");
