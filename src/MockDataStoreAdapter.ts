@@ -7,6 +7,7 @@ import type {
 } from "./DataStoreAdapter";
 import { callWithoutYield } from "./internal/NoYield";
 import { deepCopy } from "./internal/Payload";
+import { ServiceState } from "./internal/ServiceState";
 
 interface MockVersion {
 	version: string;
@@ -68,8 +69,6 @@ class MockVersionPages implements ProfileVersionPages {
 	}
 }
 
-const pools = new Map<string, Map<string, MockDataStoreAdapter>>();
-
 /**
  * An in-memory DataStore with versions, for `ProfileStore.Mock` and for Studio without API access. Values are
  * deep-copied in and out, transforms may not yield, and every call yields once, like a real request.
@@ -85,6 +84,7 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 	 * and a store lookup, so that every ProfileStore of the same name and scope sees the same mock data.
 	 */
 	public static forLookup(pool: string, lookup: string): MockDataStoreAdapter {
+		const pools = ServiceState.mockStores as Map<string, Map<string, MockDataStoreAdapter>>;
 		let stores = pools.get(pool);
 		if (stores === undefined) {
 			stores = new Map();

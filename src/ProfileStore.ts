@@ -51,12 +51,12 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		name: string,
 		scope: string | undefined,
 		template: DataType,
-		isUserMock: boolean,
+		isDotMock: boolean,
 		adapter: DataStoreAdapter | undefined,
 	) {
-		this.core = new StoreCore(name, scope, template, isUserMock, adapter);
+		this.core = new StoreCore(name, scope, template, isDotMock, adapter);
 		// `.Mock` of a mock store is the store itself: applying "use Mock" twice must never reach live keys.
-		this.Mock = isUserMock ? this : new ProfileStore(name, scope, template, true, undefined);
+		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined);
 	}
 
 	/**

@@ -2,11 +2,16 @@ import type { ProfileKeyInfo } from "../DataStoreAdapter";
 import type { GlobalUpdateData, GlobalUpdates } from "../GlobalUpdates";
 
 /**
- * What a Profile needs from the ProfileStore that made it, without importing it (which would be a require cycle).
+ * What a Profile needs from the store that made it, without importing it (which would be a require cycle).
+ * Implemented by StoreCore.
  * @internal
  */
 export interface ProfileHost {
 	readonly template: object;
+	/**
+	 * The one notion of "mock" the library acts on: the store keeps its data in memory (`.Mock` stores, and every
+	 * store in Studio without API access). ProfileStore.IsMock() returns it.
+	 */
 	isMockStore(): boolean;
 	identify(key: string): string;
 	isLoaded(key: string, profile: object): boolean;

@@ -42,6 +42,8 @@ export const ServiceState = {
 	handOffWaits: new Map<string, { acked: boolean; released: boolean }>(),
 	/** "no", "subscribing" or "yes": this server's subscription to its hand-off topic. */
 	handOffSubscription: "no" as "no" | "subscribing" | "yes",
+	/** The in-memory stores of `.Mock` ("user") and of Studio without API access ("offline"), by pool and store. */
+	mockStores: new Map<string, Map<string, object>>(),
 	/** Whether ProfileService has started (Studio check and BindToClose). */
 	started: false,
 };

@@ -25,12 +25,16 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		public readonly name: string,
 		public readonly scope: string | undefined,
 		public readonly template: object,
-		/** True for `.Mock` stores: an in-memory store of their own, and profiles tracked apart from live ones. */
-		public readonly isUserMock: boolean,
+		/**
+		 * True for `.Mock` stores, which have an in-memory store of their own and track their profiles apart from
+		 * the live store's. Not the same as isMockStore(): in Studio without API access, live stores are in memory
+		 * too, yet they are not `.Mock`.
+		 */
+		public readonly isDotMock: boolean,
 		adapter: DataStoreAdapter | undefined,
 	) {
 		this.lookup = joinKey(name, scope ?? "");
-		this.adapter = isUserMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
+		this.adapter = isDotMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
 	}
 
 	/** The DataStore: the given adapter, or (once Studio's API access is known) Roblox's or the offline mock. */
@@ -56,12 +60,12 @@ export class StoreCore implements ProfileHost, StoreTransport {
 
 	/** The id under which this server tracks `key` of this store (live or mock) in ServiceState. */
 	public sessionId(key: string) {
-		return sessionKey(this.isUserMock, this.lookup, key);
+		return sessionKey(this.isDotMock, this.lookup, key);
 	}
 
 	/** Profiles of this store loaded on this server, by key. */
 	public loaded(): Map<string, ProfileInternals> {
-		const id = sessionKey(this.isUserMock, this.lookup);
+		const id = sessionKey(this.isDotMock, this.lookup);
 		let map = ServiceState.loaded.get(id);
 		if (map === undefined) {
 			map = new Map();
