@@ -117,8 +117,9 @@ export interface LuauModule {
 let loaded: Promise<LuauModule> | undefined;
 
 /**
- * Imports luau-web with the heap cap lifted. The patched copy lives in the OS temp folder, named by the hash of
- * the installed glue, so concurrent runs share it and a package upgrade produces a new one.
+ * Imports luau-web with the heap cap lifted. The patched copy lives in `node_modules/.cache` (the OS temp folder
+ * only when luau-web is not under a node_modules), named by the hash of the installed glue, so concurrent runs share
+ * it, a package upgrade produces a new one, and runs leave nothing in the temp folder.
  */
 export function loadLuauWeb(): Promise<LuauModule> {
 	loaded ??= (async () => {
@@ -128,7 +129,9 @@ export function loadLuauWeb(): Promise<LuauModule> {
 		const glue = readFileSync(join(libDir, "Luau.Web.Asyncify.js"), "utf8");
 		const index = readFileSync(entry, "utf8");
 		const hash = createHash("sha256").update(glue).update(index).update(RESIZE_PATCHED).digest("hex").slice(0, 16);
-		const dir = join(tmpdir(), `luau-web-unbounded-${hash}`);
+		const modules = entry.lastIndexOf("node_modules");
+		const cacheRoot = modules === -1 ? tmpdir() : join(entry.slice(0, modules + "node_modules".length), ".cache");
+		const dir = join(cacheRoot, `luau-web-unbounded-${hash}`);
 		const gluePath = join(dir, "Luau.Web.Asyncify.mjs");
 		const indexPath = join(dir, "index.mjs");
 		if (!existsSync(indexPath)) {

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
 import { findCycles, importGraph } from "../host/ImportCycles.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
-import { packageTests } from "./PackageTests.js";
+import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { simTests } from "./SimTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
@@ -152,18 +152,22 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let passed = 0;
 	let failed = 0;
 	let skipped = 0;
-	for (const [name, run] of [...hostTests, ...packageTests, ...simTests]) {
-		if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
-			skipped++;
-			continue;
+	try {
+		for (const [name, run] of [...hostTests, ...packageTests, ...simTests]) {
+			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
+				skipped++;
+				continue;
+			}
+			try {
+				await run();
+				passed++;
+			} catch (err) {
+				failed++;
+				write(`\nFAIL host) ${name}\n  ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+			}
 		}
-		try {
-			await run();
-			passed++;
-		} catch (err) {
-			failed++;
-			write(`\nFAIL host) ${name}\n  ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-		}
+	} finally {
+		removePackageTemps();
 	}
 	return { passed, failed, skipped };
 }

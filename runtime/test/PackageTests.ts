@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
@@ -26,11 +26,26 @@ function listFiles(dir: string, prefix = ""): string[] {
 	return out;
 }
 
+/** Temp folders of this run: a scratch game with its node_modules is about 60 MB, so none may be left behind. */
+const temps: string[] = [];
+
+function tempDir(prefix: string): string {
+	const dir = mkdtempSync(join(tmpdir(), prefix));
+	temps.push(dir);
+	return dir;
+}
+
+/** Removes every temp folder the package tests made. */
+export function removePackageTemps() {
+	for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+	tarball = undefined;
+}
+
 /** Builds the package and packs it once per run; returns the tarball path. */
 function packOnce(): string {
 	if (tarball !== undefined) return tarball;
 	run("npx", ["rbxtsc", "--type", "package"], root);
-	const dest = mkdtempSync(join(tmpdir(), "profileservice-pack-"));
+	const dest = tempDir("profileservice-pack-");
 	const output = run("npm", ["pack", "--pack-destination", dest, "--json"], root);
 	const [{ filename }] = JSON.parse(output) as Array<{ filename: string }>;
 	tarball = join(dest, filename);
@@ -42,7 +57,7 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 		"npm pack ships the compiled Luau and .d.ts files and nothing else",
 		() => {
 			const file = packOnce();
-			const unpacked = mkdtempSync(join(tmpdir(), "profileservice-unpack-"));
+			const unpacked = tempDir("profileservice-unpack-");
 			run("tar", ["-xzf", file, "-C", unpacked], root);
 			const files = listFiles(join(unpacked, "package"));
 			const allowed = new Set(["package.json", "README.md", "LICENSE", "default.project.json"]);
@@ -71,7 +86,7 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 		"a fresh roblox-ts game installs the tarball, compiles a server script that uses it, and runs it",
 		async () => {
 			const file = packOnce();
-			const game = mkdtempSync(join(tmpdir(), "profileservice-game-"));
+			const game = tempDir("profileservice-game-");
 			const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 			const dev = own.devDependencies as Record<string, string>;
 			writeFileSync(
