@@ -44,7 +44,7 @@ export function removePackageTemps() {
 /** Builds the package and packs it once per run; returns the tarball path. */
 function packOnce(): string {
 	if (tarball !== undefined) return tarball;
-	run("npx", ["rbxtsc", "--type", "package"], root);
+	// A plain `npm pack` builds first (the prepack script), so the tarball always holds the compiled package.
 	const dest = tempDir("profileservice-pack-");
 	const output = run("npm", ["pack", "--pack-destination", dest, "--json"], root);
 	const [{ filename }] = JSON.parse(output) as Array<{ filename: string }>;
