@@ -31,11 +31,12 @@ export type ProfileStoreIndex =
 			DataStore?: DataStoreAdapter;
 	  };
 
+// The public facade: argument checks and delegation. The protocols live in internal/: Loader and LockProtocol
+// (loading and the session lock), SaveProtocol (auto-saves, releases, overwrites) and GlobalUpdateSender; StoreCore
+// is the DataStore transport and the host of this store's profiles.
 /**
  * A set of profiles in one DataStore (name and scope), like `DataStoreService:GetDataStore()`. Loads profiles
- * with session locks, views them, sends them global updates and queries their versions. The protocols live in
- * `internal/`: Loader and LockProtocol (loading and the session lock), SaveProtocol (auto-saves, releases,
- * overwrites), GlobalUpdateSender; StoreCore is the DataStore transport and the host of this store's profiles.
+ * with session locks, views them, sends them global updates and queries their versions.
  */
 export class ProfileStore<DataType extends object, RobloxMetaData extends object = object> {
 	/**
