@@ -496,26 +496,24 @@ function checkStore(ledger: Ledger, players: Player[]) {
 	for (const [id, keysWith] of itemCopies) {
 		if (!ledger.items.has(id)) ledger.violate(3, keysWith[0], `item ${id} was never minted`);
 	}
-	for (const [id, gift] of ledger.gifts) {
-		const copies = giftCopies.get(id) ?? 0;
-		if (copies > 1 || (gift.acked && copies === 0)) {
-			ledger.violate(
-				4,
-				gift.key,
-				`gift ${id} (${gift.acked ? "acknowledged" : "not acknowledged"}) stored ${copies} times`,
-			);
+	// Acknowledged gifts and granted purchases are stored exactly once; the others at most once.
+	const exactlyOnce = (
+		what: string,
+		entries: Map<string, { key: string }>,
+		copiesOf: Map<string, number>,
+		done: (id: string) => boolean,
+		doneWord: string,
+	) => {
+		for (const [id, entry] of entries) {
+			const copies = copiesOf.get(id) ?? 0;
+			if (copies > 1 || (done(id) && copies === 0)) {
+				const state = done(id) ? doneWord : `not ${doneWord}`;
+				ledger.violate(4, entry.key, `${what} ${id} (${state}) stored ${copies} times`);
+			}
 		}
-	}
-	for (const [id, purchase] of ledger.purchases) {
-		const copies = purchaseCopies.get(id) ?? 0;
-		if (copies > 1 || (purchase.granted && copies === 0)) {
-			ledger.violate(
-				4,
-				purchase.key,
-				`purchase ${id} (${purchase.granted ? "granted" : "not granted"}) stored ${copies} times`,
-			);
-		}
-	}
+	};
+	exactlyOnce("gift", ledger.gifts, giftCopies, (id) => ledger.gifts.get(id)!.acked, "acknowledged");
+	exactlyOnce("purchase", ledger.purchases, purchaseCopies, (id) => ledger.purchases.get(id)!.granted, "granted");
 	// Players never loaded again after their last session keep their expectation; check it against the store.
 	for (const player of players) {
 		const expectation = ledger.expectations.get(player.key);
