@@ -107,8 +107,61 @@ function crashTakeover(kind: Kind) {
 	return took;
 }
 
+/** Data of about `kilobytes` KB once encoded, shaped like a real inventory (items with names, counts and stats). */
+function inventoryOf(kilobytes: number) {
+	const items = new Array<{ Id: string; Name: string; Count: number; Stats: { Level: number; Xp: number } }>();
+	const data = { Coins: 0, Items: new Array<string>(), Inventory: items };
+	let size = 0;
+	for (let i = 1; size < kilobytes * 1024; i++) {
+		items.push({
+			Id: `item_${i}`,
+			Name: `Sword of the ${i}th Dawn`,
+			Count: i % 7,
+			Stats: { Level: i % 50, Xp: i * 13 },
+		});
+		size += 90;
+	}
+	return data;
+}
+
+/**
+ * Real milliseconds one save of a profile of about `kilobytes` KB costs, from Save() to the write landing: the
+ * library's own work plus the DataStore's encoding, which both libraries pay. The idle frames of the same virtual
+ * wait, measured without a save, are subtracted.
+ */
+function saveCost(kind: "ours" | "original", kilobytes: number) {
+	const server = Runtime.startServer({ name: `${kind}-saves` });
+	const store = storeOf(kind, server, `Saves_${kind}`);
+	const profile = server.call(() => store.LoadProfileAsync("Player_1"))! as unknown as {
+		Data: object;
+		Save(): void;
+	};
+	profile.Data = inventoryOf(kilobytes);
+	const saves = 5;
+	Runtime.wait(7);
+	const idleStart = Runtime.wallClock();
+	for (let i = 0; i < saves; i++) Runtime.wait(7);
+	const idle = Runtime.wallClock() - idleStart;
+	const start = Runtime.wallClock();
+	for (let i = 0; i < saves; i++) {
+		server.call(() => profile.Save());
+		Runtime.wait(7);
+	}
+	const total = Runtime.wallClock() - start;
+	server.crash();
+	return (total - idle) / saves;
+}
+
 export = () => {
 	Runtime.setTimeLimit(24 * 3600);
+	const [scenario, library, size] = (Runtime.argument() ?? "").split(":");
+	if (scenario === "saves") {
+		const ms = saveCost(library as "ours" | "original", tonumber(size) ?? 1);
+		Runtime.output(
+			`BENCH ${game.GetService("HttpService").JSONEncode({ kind: library, kilobytes: tonumber(size), ms })}`,
+		);
+		return;
+	}
 	const kind = (Runtime.argument() ?? "ours") as Kind;
 	if (kind !== "baseline" && kind !== "ours" && kind !== "original") {
 		error(`bench: unknown scenario "${kind}" (expected baseline, ours or original)`);
