@@ -6,7 +6,7 @@ import { ProfileVersionQuery } from "./ProfileVersionQuery";
 import { expectArgument, expectProfileKey } from "./internal/Arguments";
 import { sendGlobalUpdate } from "./internal/GlobalUpdateSender";
 import { loadRounds } from "./internal/Loader";
-import { deepCopy, newMetaData } from "./internal/Payload";
+import { fillNewProfile, type StoredProfile } from "./internal/Payload";
 import { registerIssue, ServiceState } from "./internal/ServiceState";
 import { StoreCore } from "./internal/StoreCore";
 
@@ -158,10 +158,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		expectArgument(method, "version", version, t.optional(t.string), "a version string or undefined");
 		const core = this.core;
 		while (!ServiceState.locked) {
-			const missing = (payload: { Data?: object; MetaData?: ReturnType<typeof newMetaData> }) => {
-				payload.Data = deepCopy(core.template);
-				payload.MetaData = newMetaData(undefined);
-			};
+			const missing = (payload: StoredProfile) => fillNewProfile(payload, core.template);
 			const result = core.update(profileKey, { missing }, true, version);
 			if (result === false) return undefined;
 			if (result !== undefined) {

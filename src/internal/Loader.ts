@@ -17,7 +17,7 @@ import {
 	type LockState,
 	type LockStep,
 } from "./LockProtocol";
-import { deepCopy, newMetaData, sameSession, type SessionTag, type StoredProfile } from "./Payload";
+import { fillNewProfile, sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import { ServiceState, thisSession } from "./ServiceState";
 import type { StoreTransport } from "./Transport";
 
@@ -56,10 +56,7 @@ export function loadRounds(
 		}
 		const round = state;
 		const result = transport.update(key, {
-			missing: (payload) => {
-				payload.Data = deepCopy(template);
-				payload.MetaData = newMetaData(undefined);
-			},
+			missing: (payload) => fillNewProfile(payload, template),
 			edit: (payload, _, missing) => {
 				const context = { me, now: os.time(), superseded: superseded(), shuttingDown: ServiceState.locked };
 				const write = decideWrite(round, missing ? undefined : payload.MetaData, context);

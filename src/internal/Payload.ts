@@ -82,12 +82,17 @@ export function normalizePayload(latest: unknown): { payload: StoredProfile; mis
 	return { payload: { GlobalUpdates: globalUpdates }, missing: true, corrupted: true };
 }
 
-/** A new profile's MetaData. @internal */
-export function newMetaData(activeSession: SessionTag | undefined): StoredMetaData {
-	return {
+/**
+ * Makes `payload` (a key with no profile yet) a new, unlocked profile: Data from the template, fresh MetaData.
+ * Used by loads (which then take the lock) and by views of an empty key.
+ * @internal
+ */
+export function fillNewProfile(payload: StoredProfile, template: object) {
+	payload.Data = deepCopy(template);
+	payload.MetaData = {
 		ProfileCreateTime: os.time(),
 		SessionLoadCount: 0,
-		ActiveSession: activeSession,
+		ActiveSession: undefined,
 		ForceLoadSession: undefined,
 		MetaTags: {},
 	};
