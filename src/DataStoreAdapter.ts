@@ -49,6 +49,13 @@ export type ProfileTransform = (
 export interface DataStoreAdapter {
 	/** True for stores that never touch Roblox's servers. */
 	readonly IsMock: boolean;
+	/**
+	 * True when UpdateAsync itself refuses, without writing, a value it cannot store or one over the size limit,
+	 * with Roblox's errors (`104: Cannot store ...`, `105: Serialized value exceeds ...`). ProfileService then skips
+	 * its own walk of the data before each save, and names the unstorable value only when a write is refused.
+	 * Default false: every save is checked before it is sent.
+	 */
+	readonly ValidatesValues?: boolean;
 	/** UpdateAsync. Returns the stored value and its key info, or nothing when the transform cancelled. */
 	UpdateAsync(key: string, transform: ProfileTransform): LuaTuple<[unknown, ProfileKeyInfo | undefined]>;
 	/** GetAsync without the read cache, or GetVersionAsync when `version` is given. */

@@ -8,6 +8,8 @@ import type {
 import { callWithoutYield } from "./internal/NoYield";
 import { deepCopy } from "./internal/Payload";
 import { ServiceState } from "./internal/ServiceState";
+import { encodedLength, findUnstorable } from "./internal/Validation";
+import { Settings } from "./internal/Constants";
 
 interface MockVersion {
 	version: string;
@@ -20,6 +22,35 @@ interface MockVersion {
 }
 
 const PAGE_SIZE = 100;
+const MAX_METADATA_LENGTH = 300;
+
+/**
+ * What Roblox's UpdateAsync would refuse to store, as its error message, or undefined. The mock refuses the same
+ * values, so a game that passes in Studio's mock does not fail on the live store.
+ */
+function refusalOf(value: unknown, userIds: unknown, metadata: unknown): string | undefined {
+	const problem = findUnstorable(value, "value");
+	if (problem !== undefined) return `104: Cannot store the value in the mock DataStore: ${problem}`;
+	const size = encodedLength(value);
+	if (size > Settings.MaxValueLength) {
+		return `105: Serialized value exceeds ${Settings.MaxValueLength} limit. (${size} characters)`;
+	}
+	if (userIds !== undefined) {
+		if (!typeIs(userIds, "table")) return "513: Attribute userId format is invalid.";
+		for (const [k, v] of pairs(userIds as Map<unknown, unknown>)) {
+			if (!typeIs(k, "number") || !typeIs(v, "number")) return "513: Attribute userId format is invalid.";
+		}
+	}
+	if (metadata !== undefined) {
+		if (!typeIs(metadata, "table") || findUnstorable(metadata, "metadata") !== undefined) {
+			return "513: Attribute metadata format is invalid.";
+		}
+		if (encodedLength(metadata) > MAX_METADATA_LENGTH) {
+			return `511: Metadata attribute size exceeds ${MAX_METADATA_LENGTH} limit.`;
+		}
+	}
+	return undefined;
+}
 
 class MockKeyInfo implements ProfileKeyInfo {
 	public readonly Version: string;
@@ -76,6 +107,8 @@ class MockVersionPages implements ProfileVersionPages {
 export class MockDataStoreAdapter implements DataStoreAdapter {
 	/** Always true. */
 	public readonly IsMock = true;
+	/** Refuses what Roblox's store refuses, with the same error codes. */
+	public readonly ValidatesValues = true;
 	private readonly keys = new Map<string, MockVersion[]>();
 	private versionCounter = 0;
 
@@ -142,6 +175,11 @@ export class MockDataStoreAdapter implements DataStoreAdapter {
 		if (result.value === undefined) {
 			task.wait();
 			return $tuple(undefined, undefined);
+		}
+		const refusal = refusalOf(result.value, result.userIds, result.metadata);
+		if (refusal !== undefined) {
+			task.wait();
+			error(refusal, 0);
 		}
 		const entry = this.write(key, result.value, result.userIds ?? [], result.metadata ?? {});
 		const stored = deepCopy(entry.value);

@@ -74,6 +74,10 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 	public readonly loadedAt = os.clock();
 	/** @internal */
 	public sizeWarned = false;
+	/** Encoded size at the last measurement; -1 before the first. @internal */
+	public lastSize = -1;
+	/** @internal */
+	public savesSinceSizeCheck = 0;
 	/** @internal */
 	public hopReady = false;
 	/** @internal */

@@ -11,6 +11,8 @@ const BUDGET_TYPES = {
 export class RobloxDataStoreAdapter implements DataStoreAdapter {
 	/** Always false. */
 	public readonly IsMock = false;
+	/** Roblox refuses unstorable and oversized values with errors 104 and 105. */
+	public readonly ValidatesValues = true;
 	private readonly store: DataStore;
 	private readonly noCache: DataStoreGetOptions;
 

@@ -64,6 +64,8 @@ export interface StoredInfo {
 export interface DataStoreStats {
 	requests: number;
 	byMethod: Record<string, number>;
+	/** Requests sent, by method and key: "UpdateAsync Player_1". */
+	byKey: Record<string, number>;
 	throttled: number;
 	dropped: number;
 	faults: number;

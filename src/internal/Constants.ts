@@ -25,6 +25,10 @@ export const Settings = {
 	MaxValueLength: 4194304,
 	/** Share of the value limit past which every save warns. */
 	SizeWarningShare: 0.8,
+	/** Share of the value limit from which every save measures the encoded size (adapters that validate values). */
+	SizeCheckShare: 0.5,
+	/** Below SizeCheckShare, saves between two size measurements (adapters that validate values). */
+	SizeCheckEvery: 20,
 	/** Seconds a ForceLoad waits for the holder to acknowledge a release request before the standard protocol. */
 	HandOffAckWait: 2,
 	/** Seconds more it waits for an acknowledged release (the holder's write cooldown plus a round trip). */

@@ -45,6 +45,8 @@ export interface ProfileInternals {
 	readonly viewMode: boolean;
 	readonly loadedAt: number;
 	sizeWarned: boolean;
+	lastSize: number;
+	savesSinceSizeCheck: number;
 	hopReady: boolean;
 	markReleased(): void;
 	/** Releases the profile because another server asked for it. */

@@ -26,27 +26,10 @@ function skipSave(transport: StoreTransport, profile: ProfileInternals, reason: 
 	return reason;
 }
 
-/**
- * Checks that the profile can be stored: Data is a table, every value is one a DataStore can store, and the
- * encoded profile fits the DataStore limit. Returns the problem (after reporting it through skipSave), or
- * undefined. Data replaced by a non-table is also reported through CorruptionSignal, as the original does: saving
- * it would make the next load reset the player to the template.
- */
-function checkStorable(transport: StoreTransport, profile: ProfileInternals): string | undefined {
+/** The profile as the DataStore stores it, for measuring its encoded size. */
+function storedShape(profile: ProfileInternals) {
 	const meta = profile.MetaData;
-	const data = profile.Data as unknown;
-	if (!typeIs(data, "table")) {
-		const shown = data === undefined ? "nil" : `a ${typeOf(data)} (${tostring(data)})`;
-		ServiceState.corruptionSignal.Fire(transport.name, profile.key);
-		return skipSave(transport, profile, `Data is ${shown}, not a table`);
-	}
-	const problem =
-		findUnstorable(profile.Data, "Data") ??
-		findUnstorable(meta.MetaTags, "MetaData.MetaTags") ??
-		findUnstorable(profile.RobloxMetaData, "RobloxMetaData") ??
-		findUnstorable(profile.UserIds, "UserIds");
-	if (problem !== undefined) return skipSave(transport, profile, problem);
-	const size = encodedLength({
+	return {
 		Data: profile.Data,
 		MetaData: {
 			ProfileCreateTime: meta.ProfileCreateTime,
@@ -59,14 +42,31 @@ function checkStorable(transport: StoreTransport, profile: ProfileInternals): st
 		GlobalUpdates: profile.GlobalUpdates.latest,
 		RobloxMetaData: profile.RobloxMetaData,
 		UserIds: profile.UserIds,
-	});
-	if (size > Settings.MaxValueLength) {
-		return skipSave(
-			transport,
-			profile,
-			`the profile is ${size} characters once encoded, over the DataStore limit of ${Settings.MaxValueLength}`,
-		);
-	}
+	};
+}
+
+/** Names the first value a DataStore cannot store, or undefined. */
+function unstorablePart(profile: ProfileInternals): string | undefined {
+	return (
+		findUnstorable(profile.Data, "Data") ??
+		findUnstorable(profile.MetaData.MetaTags, "MetaData.MetaTags") ??
+		findUnstorable(profile.RobloxMetaData, "RobloxMetaData") ??
+		findUnstorable(profile.UserIds, "UserIds")
+	);
+}
+
+function overLimit(size: number) {
+	return `the profile is ${size} characters once encoded, over the DataStore limit of ${Settings.MaxValueLength}`;
+}
+
+/** Measures the encoded profile: over the limit is a problem, past the warning share warns once. */
+function checkSize(profile: ProfileInternals): string | undefined {
+	const [encoded, size] = pcall(encodedLength, storedShape(profile));
+	// Encoding fails on what cannot be stored; the walk names it.
+	if (!encoded) return unstorablePart(profile) ?? `the profile cannot be encoded (${size})`;
+	profile.lastSize = size;
+	profile.savesSinceSizeCheck = 0;
+	if (size > Settings.MaxValueLength) return overLimit(size);
 	if (size > Settings.MaxValueLength * Settings.SizeWarningShare) {
 		if (!profile.sizeWarned) {
 			profile.sizeWarned = true;
@@ -78,6 +78,61 @@ function checkStorable(transport: StoreTransport, profile: ProfileInternals): st
 		profile.sizeWarned = false;
 	}
 	return undefined;
+}
+
+/**
+ * Whether this save measures the encoded size. An adapter that validates values (Roblox's store, the mock) refuses
+ * an unstorable or oversized value itself, without writing; what the size check adds is the early warning and a
+ * refusal that costs no request. Encoding the whole profile costs about as much as the write's own encoding, so it
+ * runs on a session's first save, on every save once the profile was last measured past SizeCheckShare of the limit,
+ * and otherwise every SizeCheckEvery saves. Data cannot reach the warning share unmeasured without growing from
+ * under SizeCheckShare in fewer saves than that; if it does, the DataStore still refuses what is over the limit.
+ */
+function sizeCheckDue(profile: ProfileInternals): boolean {
+	profile.savesSinceSizeCheck += 1;
+	return (
+		profile.lastSize < 0 ||
+		profile.lastSize >= Settings.MaxValueLength * Settings.SizeCheckShare ||
+		profile.savesSinceSizeCheck >= Settings.SizeCheckEvery
+	);
+}
+
+/**
+ * Checks, before a write, that the profile can be stored: Data is a table, and, for an adapter that does not
+ * validate values itself, every value is one a DataStore can store and the encoded profile fits. Returns the
+ * problem (after reporting it through skipSave), or undefined. Data replaced by a non-table is also reported through
+ * CorruptionSignal, as the original does: saving it would make the next load reset the player to the template.
+ */
+function checkStorable(transport: StoreTransport, profile: ProfileInternals): string | undefined {
+	const data = profile.Data as unknown;
+	if (!typeIs(data, "table")) {
+		const shown = data === undefined ? "nil" : `a ${typeOf(data)} (${tostring(data)})`;
+		ServiceState.corruptionSignal.Fire(transport.name, profile.key);
+		return skipSave(transport, profile, `Data is ${shown}, not a table`);
+	}
+	if (transport.getAdapter().ValidatesValues === true) {
+		const problem = sizeCheckDue(profile) ? checkSize(profile) : undefined;
+		return problem === undefined ? undefined : skipSave(transport, profile, problem);
+	}
+	const problem = unstorablePart(profile) ?? checkSize(profile);
+	return problem === undefined ? undefined : skipSave(transport, profile, problem);
+}
+
+/**
+ * After the DataStore refused the value (error 104, 105, 511 to 513): finds what it refused, naming the path of
+ * the first unstorable value, and reports it as a skipped save. Runs only on a refusal, so saves that succeed never
+ * pay for the walk.
+ */
+function diagnoseRefusal(transport: StoreTransport, profile: ProfileInternals, message: string): string {
+	const problem =
+		unstorablePart(profile) ??
+		(() => {
+			const [encoded, size] = pcall(encodedLength, storedShape(profile));
+			if (encoded) profile.lastSize = size;
+			return encoded && size > Settings.MaxValueLength ? overLimit(size) : undefined;
+		})() ??
+		`the DataStore refused the value (${message})`;
+	return skipSave(transport, profile, problem);
 }
 
 /** Writes a view over whatever the key holds (wiped, corrupted, ...), without any lock. */
@@ -172,7 +227,7 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 		if (mode === "Overwrite") error(`[ProfileService] Profile:OverwriteAsync(): ${unstorable}`, 0);
 		return;
 	}
-	const writeData = unstorable === undefined;
+	let writeData = unstorable === undefined;
 	const me = thisSession();
 	const releasingId = transport.sessionId(profile.key);
 	if (release) {
@@ -183,16 +238,29 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 	}
 	ServiceState.activeSaveJobs += 1;
 	const lastLoadCount = profile.MetaData.SessionLoadCount;
+	let overwriteRefused: string | undefined;
 	for (;;) {
+		let refusal: string | undefined;
 		const result = transport.update(profile.key, {
 			edit: (latest, _, missing) => {
 				if (mode === "Overwrite") return writeOverwrite(profile, latest);
 				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount);
 			},
+			refused: (message) => {
+				refusal = diagnoseRefusal(transport, profile, message);
+			},
 		});
 		if (result !== undefined && result !== false) {
 			if (mode !== "Overwrite") afterSave(transport, profile, result, lastLoadCount, me);
 			break;
+		}
+		if (refusal !== undefined) {
+			if (mode === "Overwrite") overwriteRefused = refusal;
+			// A release whose Data the DataStore refused still removes the lock, keeping the last good save; if
+			// even that is refused (what is stored already is refused), nothing this server sends can land.
+			if (!release || !writeData) break;
+			writeData = false;
+			continue;
 		}
 		if (!release) break;
 		// A release must reach the DataStore: retry, spaced by the write queue, until it lands, another server
@@ -203,4 +271,5 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 	// must not, or a reload on this server would stop waiting for the release.
 	if (release && ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
 	ServiceState.activeSaveJobs -= 1;
+	if (overwriteRefused !== undefined) error(`[ProfileService] Profile:OverwriteAsync(): ${overwriteRefused}`, 0);
 }

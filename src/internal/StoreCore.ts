@@ -15,6 +15,7 @@ import type { ProfileHost, ProfileInternals } from "./ProfileHost";
 import type { StoreTransport, UpdateHandlers, UpdateOutcome } from "./Transport";
 import { saveProfile } from "./SaveProtocol";
 import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
+import { isValueRefusal } from "./Validation";
 
 /** @internal */
 export class StoreCore implements ProfileHost, StoreTransport {
@@ -139,6 +140,10 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		if (!ok && version !== undefined && message.find("not valid", 1, true)[0] !== undefined) {
 			warn(`[ProfileService]: Version "${version}" is not valid for ${this.identify(key)} - ${message}`);
 			return false;
+		}
+		if (!ok && handlers.refused !== undefined && isValueRefusal(message)) {
+			handlers.refused(message);
+			return undefined;
 		}
 		registerIssue(message, this.name, this.identify(key), key);
 		return undefined;

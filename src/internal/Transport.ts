@@ -18,6 +18,11 @@ export interface UpdateHandlers {
 	edit?: (payload: StoredProfile, keyInfo: ProfileKeyInfo | undefined, missing: boolean) => boolean | void;
 	/** The key metadata to write instead of the payload's RobloxMetaData. */
 	metadata?: (payload: StoredProfile) => object | undefined;
+	/**
+	 * Called instead of registering an issue when the DataStore refused the value itself (unstorable, over the
+	 * size limit, bad metadata or user ids): retrying the same value cannot help, and nothing was written.
+	 */
+	refused?: (message: string) => void;
 }
 
 /** What one UpdateAsync (or GetAsync) saw and did. @internal */

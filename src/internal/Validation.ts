@@ -53,3 +53,12 @@ export function findUnstorable(value: unknown, path: string, seen = new Set<obje
 export function encodedLength(value: unknown): number {
 	return HttpService.JSONEncode(value).size();
 }
+
+/** DataStore error codes for a value, metadata or user id list the DataStore refuses to store. */
+const REFUSAL_CODES = new Set([104, 105, 511, 512, 513]);
+
+/** Whether a DataStore error message ("104: Cannot store ...") says the value itself was refused. @internal */
+export function isValueRefusal(message: string): boolean {
+	const [code] = message.match("^(%d+):");
+	return code !== undefined && REFUSAL_CODES.has(tonumber(code) ?? 0);
+}
