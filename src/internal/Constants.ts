@@ -29,11 +29,19 @@ export const Settings = {
 	SizeCheckShare: 0.5,
 	/** Below SizeCheckShare, saves between two size measurements (adapters that validate values). */
 	SizeCheckEvery: 20,
-	/** Seconds a ForceLoad waits for the holder to acknowledge a release request before the standard protocol. */
-	HandOffAckWait: 2,
-	/** Seconds more it waits for an acknowledged release (the holder's write cooldown plus a round trip). */
+	/** Seconds between two hand-off requests to a holder that has not answered (each is also a liveness probe). */
+	ProbeInterval: 1,
+	/** Hand-off requests sent to a holder that does not answer before the probe concludes. */
+	ProbeRequests: 10,
+	/** Seconds a load waits for an acknowledged release (the holder's write cooldown plus a round trip). */
 	HandOffReleaseWait: 10,
-	/** GetAsync budget below which a load skips the read that looks for a live holder to ask. */
+	/**
+	 * A holder that a probe found silent is taken over once its lock's LastUpdate is this many seconds old: every
+	 * live holder refreshes it at each auto-save (AutoSaveSeconds), so a lock this stale, held by a server that
+	 * answers nothing while this server's own messages come back, belongs to a server that is gone.
+	 */
+	SilentHolderStale: 40,
+	/** GetAsync budget below which a load that was handed the lock takes it with its next UpdateAsync instead. */
 	HandOffReadBudget: 20,
 	/** Budget a request leaves for others before backing off (the server-close saves need headroom). */
 	BudgetReserve: 1,

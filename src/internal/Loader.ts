@@ -5,7 +5,7 @@
  */
 import type { ProfileKeyInfo } from "../DataStoreAdapter";
 import { Settings } from "./Constants";
-import { ensureHandOffSubscribed, requestHandOff, requestHandOffLater } from "./HandOff";
+import { ensureHandOffSubscribed, probeHolder } from "./HandOff";
 import {
 	answerStep,
 	applyWrite,
@@ -14,7 +14,9 @@ import {
 	isDeadLock,
 	isForceLoad,
 	nextStep,
+	afterSilence,
 	type LockState,
+	type SilentHolder,
 	type LockStep,
 } from "./LockProtocol";
 import { fillNewProfile, sameSession, type SessionTag, type StoredProfile } from "./Payload";
@@ -27,6 +29,11 @@ export type LoadHandler = "ForceLoad" | "Steal" | ((placeId: number, jobId: stri
 /**
  * Runs the load rounds until this server holds the lock. Returns the stored payload to adopt, or undefined when the
  * load ends without the profile (cancelled, yielded to another server's ForceLoad, superseded, shutdown).
+ *
+ * A key nobody holds costs one UpdateAsync. A key another server holds gets our ForceLoadSession in that same
+ * write; the holder is then asked through MessagingService to release it, and a holder running this library hands
+ * the lock over with its release, so one GetAsync finishes the load. A holder that never answers is probed; if it
+ * stays silent while its lock goes stale, the ForceLoad steal comes early instead of after all its steps.
  * @internal
  */
 export function loadRounds(
@@ -42,18 +49,13 @@ export function loadRounds(
 	const superseded = () => ServiceState.loadTokens.get(tokenId) !== token;
 	let state: LockState = initialLockState(typeIs(handler, "function") ? "function" : handler);
 	let askedHolder = adapter.IsMock;
+	let silent: SilentHolder | undefined;
 	if (!adapter.IsMock) ensureHandOffSubscribed();
 	// The release of this key from this server may still be retrying (a failed write, a lost response): the load
 	// waits for it, or it would read the older auto-saved data and make that release give up.
 	while (ServiceState.releasing.has(tokenId) && !ServiceState.locked && !superseded()) task.wait();
 
 	while (!ServiceState.locked && !superseded()) {
-		// Finding the holder to ask costs a GetAsync; when the Get budget runs low (many players joining at once),
-		// it is skipped and the holder is asked after the first round instead, slower by one write cooldown.
-		if (isForceLoad(state) && !askedHolder && adapter.GetBudget("get") >= Settings.HandOffReadBudget) {
-			askedHolder = true;
-			askHolderToRelease(transport, key, me);
-		}
 		const round = state;
 		const result = transport.update(key, {
 			missing: (payload) => fillNewProfile(payload, template),
@@ -79,25 +81,40 @@ export function loadRounds(
 			step = answerStep((handler as (placeId: number, jobId: string) => unknown)(...step.holder));
 		if (step.kind === "yield" || step.kind === "cancel") return undefined;
 		if (step.kind === "retry") {
-			// A ForceLoad round that found a live holder without having asked it (low Get budget) asks it now.
-			const holder = meta.ActiveSession;
-			if (isForceLoad(round) && !askedHolder && typeIs(holder, "table") && !isDeadLock(meta, os.time())) {
-				askedHolder = true;
-				requestHandOffLater(holder[1], transport.lookup, key);
-			}
 			state = step.state;
+			const holder = meta.ActiveSession;
+			if (isForceLoad(state) && typeIs(holder, "table") && !isDeadLock(meta, os.time())) {
+				if (!askedHolder) {
+					askedHolder = true;
+					const probe = probeHolder(holder[1], transport.lookup, key);
+					if (probe === "released") {
+						const handed = readHandedLock(transport, key, me);
+						if (handed !== undefined) return handed;
+					} else if (probe === "silent") {
+						silent = { jobId: holder[1], lastUpdate: meta.LastUpdate };
+						state = afterSilence(state, silent, holder[1], meta.LastUpdate, os.time());
+					}
+				} else if (silent !== undefined) {
+					state = afterSilence(state, silent, holder[1], meta.LastUpdate, os.time());
+				}
+			}
 			task.wait(step.delay);
 		}
 	}
 	return undefined;
 }
 
-/** Reads who holds the key; if it is another live server, asks it to release and waits briefly for it. */
-function askHolderToRelease(transport: StoreTransport, key: string, me: SessionTag) {
-	const [ok, stored] = pcall(() => transport.send(key, "get", (store) => store.GetAsync(key)));
-	if (!ok || !typeIs(stored, "table")) return;
-	const meta = (stored as StoredProfile).MetaData;
-	const active = meta?.ActiveSession;
-	if (!typeIs(active, "table") || sameSession(active, me[0], me[1]) || isDeadLock(meta!, os.time())) return;
-	requestHandOff(active[1], transport.lookup, key, Settings.HandOffAckWait, Settings.HandOffReleaseWait);
+/** Reads the key after the holder reported its release; returns it if the release handed the lock to us. */
+function readHandedLock(
+	transport: StoreTransport,
+	key: string,
+	me: SessionTag,
+): [StoredProfile, ProfileKeyInfo] | undefined {
+	// With little Get budget left, the next UpdateAsync finds the lock ours just as well, one write cooldown later.
+	if (transport.getAdapter().GetBudget("get") < Settings.HandOffReadBudget) return undefined;
+	const result = transport.update(key, {}, true);
+	if (result === undefined || result === false || result.keyInfo === undefined) return undefined;
+	const meta = result.payload.MetaData;
+	if (meta === undefined || !sameSession(meta.ActiveSession, me[0], me[1])) return undefined;
+	return [result.payload, result.keyInfo];
 }

@@ -133,3 +133,26 @@ export function answerStep(answer: unknown): LockStep {
 		0,
 	);
 }
+
+/** What the loader learned from probing the holder: it went silent while its lock read `lastUpdate`. @internal */
+export interface SilentHolder {
+	readonly jobId: string;
+	readonly lastUpdate: number | undefined;
+}
+
+/**
+ * After a probe found the holder silent: steals at the next round once its lock is SilentHolderStale seconds old,
+ * if the lock is still that holder's and it has not saved since (a save proves it alive, and keeps the steps).
+ * @internal
+ */
+export function afterSilence(
+	state: LockState,
+	silent: SilentHolder,
+	holderJobId: string,
+	lastUpdate: number | undefined,
+	now: number,
+): LockState {
+	if (state.mode !== "wait" || holderJobId !== silent.jobId || lastUpdate !== silent.lastUpdate) return state;
+	if (lastUpdate === undefined || now - lastUpdate < Settings.SilentHolderStale) return state;
+	return { mode: "steal" };
+}

@@ -9,7 +9,8 @@
  * @internal
  */
 import { MetaDataUpdatedFields, Settings } from "./Constants";
-import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
+import { handOffGrantee } from "./HandOff";
+import { sameSession, type SessionTag, type StoredMetaData, type StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState, thisSession } from "./ServiceState";
 import type { StoreTransport, UpdateOutcome } from "./Transport";
@@ -155,7 +156,9 @@ function writeOverwrite(profile: ProfileInternals, latest: StoredProfile) {
 
 /**
  * Edits the stored profile for an auto-save or a release. Returns false (no write) unless this session still holds
- * the lock: a wiped key, or one another server took, is left as it is.
+ * the lock: a wiped key, or one another server took, is left as it is. A lock given up to a pending ForceLoad goes
+ * straight to the requester when that requester asked this server for it (`grantee`, its job id): it is a server
+ * running this library, waiting to read the profile, so it need not spend another write cooldown taking it.
  */
 function writeSession(
 	profile: ProfileInternals,
@@ -165,6 +168,7 @@ function writeSession(
 	writeData: boolean,
 	me: SessionTag,
 	lastLoadCount: number,
+	grantee: string | undefined,
 ): boolean | void {
 	const meta = latest.MetaData;
 	if (missing || meta === undefined) return false;
@@ -180,7 +184,19 @@ function writeSession(
 		meta.MetaTags = profile.MetaData.MetaTags as unknown as Record<string, unknown>;
 	}
 	meta.LastUpdate = os.time();
-	if (release || forceLoadPending) meta.ActiveSession = undefined;
+	if (!release && !forceLoadPending) return;
+	const requester = meta.ForceLoadSession;
+	if (grantee !== undefined && typeIs(requester, "table") && requester[1] === grantee && !forceLoadIsMe(meta, me)) {
+		meta.ActiveSession = requester;
+		meta.ForceLoadSession = undefined;
+		meta.SessionLoadCount += 1;
+	} else {
+		meta.ActiveSession = undefined;
+	}
+}
+
+function forceLoadIsMe(meta: StoredMetaData, me: SessionTag) {
+	return sameSession(meta.ForceLoadSession, me[0], me[1]);
 }
 
 /** After an auto-save or release: adopt what the key holds, deliver global updates, notice a lost lock. */
@@ -244,7 +260,8 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 		const result = transport.update(profile.key, {
 			edit: (latest, _, missing) => {
 				if (mode === "Overwrite") return writeOverwrite(profile, latest);
-				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount);
+				const grantee = handOffGrantee(releasingId);
+				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount, grantee);
 			},
 			refused: (message) => {
 				refusal = diagnoseRefusal(transport, profile, message);
@@ -270,6 +287,7 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 	// Only the release itself ends the releasing state: an auto-save of the same profile finishing meanwhile
 	// must not, or a reload on this server would stop waiting for the release.
 	if (release && ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
+	if (!transport.isLoaded(profile.key, profile)) ServiceState.handOffGrants.delete(releasingId);
 	ServiceState.activeSaveJobs -= 1;
 	if (overwriteRefused !== undefined) error(`[ProfileService] Profile:OverwriteAsync(): ${overwriteRefused}`, 0);
 }

@@ -39,7 +39,9 @@ export const ServiceState = {
 	/** Spaces writes to a key and waits for request budget. */
 	writeQueue: new WriteQueue(),
 	/** Hand-off requests this server is waiting on (live\0lookup\0key), with what the holder said so far. */
-	handOffWaits: new Map<string, { acked: boolean; released: boolean }>(),
+	handOffWaits: new Map<string, { acked: boolean; released: boolean; sent: number; echoes: number }>(),
+	/** Keys (live\0lookup\0key) whose release here hands the lock to the requester's job id, if still asking. */
+	handOffGrants: new Map<string, string>(),
 	/** "no", "subscribing" or "yes": this server's subscription to its hand-off topic. */
 	handOffSubscription: "no" as "no" | "subscribing" | "yes",
 	/** The in-memory stores of `.Mock` ("user") and of Studio without API access ("offline"), by pool and store. */

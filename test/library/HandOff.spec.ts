@@ -57,7 +57,52 @@ export = () => {
 		for (const value of ours) expect(value < 40).to.equal(true);
 	});
 
-	it("skips the holder read when the Get budget runs low, and still asks the holder after its first write", () => {
+	it("loads a key nobody holds with one UpdateAsync and nothing else", () => {
+		Runtime.configureMessaging({ loss: 0 });
+		const a = Runtime.startServer({ name: "A" });
+		const before = Runtime.store().stats().requests;
+		const profile = a.call(() => storeOn(a, "Fresh").LoadProfileAsync("Fresh_1"));
+		expect(profile).to.be.ok();
+		expect(Runtime.store().stats().requests - before).to.equal(1);
+		expect(Runtime.store().stats().byKey["UpdateAsync Fresh_1"]).to.equal(1);
+	});
+
+	it("has the holder hand the lock over with its release: the requester reads it with one GetAsync", () => {
+		Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
+		const a = Runtime.startServer({ name: "A" });
+		const b = Runtime.startServer({ name: "B" });
+		const profileA = a.call(() => storeOn(a, "Grant").LoadProfileAsync("Grant_1"))!;
+		profileA.Data.Coins = 12;
+		Runtime.wait(15);
+		const count = (method: string) => Runtime.store().stats().byKey[`${method} Grant_1`] ?? 0;
+		const [updates, gets] = [count("UpdateAsync"), count("GetAsync")];
+		const start = Runtime.now();
+		const profileB = b.call(() => storeOn(b, "Grant").LoadProfileAsync("Grant_1"))!;
+		const took = Runtime.now() - start;
+		expect(profileB.Data.Coins).to.equal(12);
+		expect(profileA.IsActive()).to.equal(false);
+		// B's ForceLoad request, A's release (which hands the lock to B), and B's read.
+		expect(count("UpdateAsync") - updates).to.equal(2);
+		expect(count("GetAsync") - gets).to.equal(1);
+		expect(took < 2).to.equal(true);
+		const stored = Runtime.store().get("Grant", undefined, "Grant_1")[0] as {
+			MetaData: { ActiveSession: [number, string]; ForceLoadSession?: unknown; SessionLoadCount: number };
+		};
+		expect(stored.MetaData.ActiveSession[1]).to.equal(b.jobId);
+		expect(stored.MetaData.ForceLoadSession).to.equal(undefined);
+		expect(stored.MetaData.SessionLoadCount).to.equal(profileB.MetaData.SessionLoadCount);
+		expect(stored.MetaData.SessionLoadCount).to.equal(2);
+		// B's next save keeps the lock: the handed-over session is a normal one.
+		profileB.Data.Coins = 13;
+		profileB.Save();
+		Runtime.wait(10);
+		expect(
+			(Runtime.store().get("Grant", undefined, "Grant_1")[0] as { Data: { Coins: number } }).Data.Coins,
+		).to.equal(13);
+		expect(profileB.IsActive()).to.equal(true);
+	});
+
+	it("takes the lock with its next UpdateAsync when the Get budget runs too low to read a handed-over lock", () => {
 		Runtime.configureMessaging({ loss: 0 });
 		const a = Runtime.startServer({ name: "A" });
 		const b = Runtime.startServer({ name: "B" });
@@ -85,7 +130,7 @@ export = () => {
 		Runtime.output(`[hand-off] ours with a low Get budget: ${"%.1f".format(took)} s`);
 		expect(profile).to.be.ok();
 		expect(Runtime.store().stats().byMethod.GetAsync).to.equal(reads);
-		// One write cooldown instead of A's next auto-save (20 s away).
+		// One write cooldown after its ForceLoad request instead of A's next auto-save (20 s away).
 		expect(took < 8).to.equal(true);
 	});
 };

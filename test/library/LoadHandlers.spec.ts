@@ -1,6 +1,7 @@
 import Runtime from "../Runtime";
 import { receiveGifts, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 import { expectContains } from "../Expect";
+import { Settings } from "../../src/internal/Constants";
 
 export = () => {
 	beforeEach(resetDefaults);
@@ -109,20 +110,38 @@ export = () => {
 	});
 
 	describe("crashed servers", () => {
-		it("takes a crashed server's lock with ForceLoad after the steps run out, no later than the original", () => {
-			Runtime.setTimeLimit(3 * 3600);
+		/** Crashes A right after an auto-save of Crash_<n>, then times B's ForceLoad of it. */
+		function crashAndTakeOver(n: number) {
 			const [a, b] = startServers("A", "B");
-			const profileA = a.call(() => storeOn(a).LoadProfileAsync("Crash_1"))!;
+			const key = `Crash_${n}`;
+			const profileA = a.call(() => storeOn(a).LoadProfileAsync(key))!;
 			profileA.Data.Coins = 3;
-			Runtime.waitUntil(() => stored("Crash_1")!.Data.Coins === 3, 61, "auto-save");
+			Runtime.waitUntil(() => stored(key)!.Data.Coins === 3, 61, "auto-save");
 			a.crash();
 			const start = Runtime.now();
-			const profileB = b.call(() => storeOn(b).LoadProfileAsync("Crash_1"))!;
-			const took = Runtime.now() - start;
-			Runtime.output(`[ours] B took the crashed lock after ${"%.1f".format(took)} virtual s`);
+			const profileB = b.call(() => storeOn(b).LoadProfileAsync(key))!;
 			expect(profileB.Data.Coins).to.equal(3);
-			// The original needs 9 writes 7 s apart (about 63 s here); ours asks the holder (2 s), then 9 writes 6 s apart.
-			expect(took < 9 * 7).to.equal(true);
+			return Runtime.now() - start;
+		}
+
+		it("takes a crashed server's lock once a probe finds it silent and its lock 40 s stale", () => {
+			Runtime.setTimeLimit(3 * 3600);
+			const took = crashAndTakeOver(1);
+			Runtime.output(`[ours] B took the crashed lock after ${"%.1f".format(took)} virtual s`);
+			// Crashed just after saving: the lock goes stale 40 s later; the steal is the next round after that.
+			expect(took >= Settings.SilentHolderStale - 2).to.equal(true);
+			expect(took < Settings.SilentHolderStale + 8).to.equal(true);
+		});
+
+		it("falls back to the ForceLoad steps when its own messages do not come back (MessagingService down)", () => {
+			Runtime.setTimeLimit(3 * 3600);
+			Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 1 });
+			const took = crashAndTakeOver(2);
+			Runtime.output(
+				`[ours] without MessagingService, B took the crashed lock after ${"%.1f".format(took)} virtual s`,
+			);
+			// The original needs 9 writes 7 s apart (about 63 s here); ours, 9 writes 6 s apart after the probe.
+			expect(took < 9 * 7 + 10).to.equal(true);
 			expect(took > 8 * 6).to.equal(true);
 		});
 

@@ -3,6 +3,7 @@
  * key holds, and what the load does next given what the write left.
  */
 import {
+	afterSilence,
 	answerStep,
 	applyWrite,
 	decideWrite,
@@ -163,6 +164,28 @@ export = () => {
 			// One round writes the request, eight rounds are steps, the tenth round takes the lock.
 			expect(rounds).to.equal(10);
 		});
+	});
+
+	describe("afterSilence: a holder the probe found silent", () => {
+		const WAIT3: LockState = { mode: "wait", steps: 3 };
+		const mode = (state: LockState) => (state.mode === "wait" ? `wait ${state.steps}` : state.mode);
+		const cases: Array<[string, LockState, string, number | undefined, number, string]> = [
+			["its lock 40 s stale: steal", WAIT3, "other", NOW - 40, NOW, "steal"],
+			["its lock 39 s stale: keep waiting", WAIT3, "other", NOW - 39, NOW, "wait 3"],
+			["it saved since the probe (alive): keep waiting", WAIT3, "other", NOW - 50 + 1, NOW, "wait 3"],
+			["another server holds the lock now: keep waiting", WAIT3, "third", NOW - 50, NOW, "wait 3"],
+			["no LastUpdate to judge by: keep waiting", WAIT3, "other", undefined, NOW, "wait 3"],
+			["not in the ForceLoad wait: unchanged", ASK, "other", NOW - 50, NOW, "ask"],
+		];
+		for (const [name, state, holder, lastUpdate, now, expected] of cases) {
+			it(name, () => {
+				const silent = {
+					jobId: "other",
+					lastUpdate: lastUpdate === NOW - 50 + 1 ? NOW - 50 : lastUpdate,
+				};
+				expect(mode(afterSilence(state, silent, holder, lastUpdate, now))).to.equal(expected);
+			});
+		}
 	});
 
 	describe("answerStep: the handler function's answers", () => {
