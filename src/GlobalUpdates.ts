@@ -38,14 +38,13 @@ function expectUpdateData(method: string, updateData: unknown): asserts updateDa
 export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	/** @internal */
 	public latest: StoredGlobalUpdates;
-	/** @internal */
-	public readonly pendingLock: number[] = [];
-	/** @internal */
-	public readonly pendingClear: number[] = [];
-	/** @internal */
-	public readonly newActive = new ScriptSignal<[updateId: number, updateData: U]>();
-	/** @internal */
-	public readonly newLocked = new ScriptSignal<[updateId: number, updateData: U]>();
+	// Created on first use: most profiles never hold a pending lock or clear, and a server holds many profiles.
+	/** Ids to lock at the next save. @internal */
+	public pendingLock?: number[];
+	/** Ids to clear at the next save. @internal */
+	public pendingClear?: number[];
+	private newActive?: ScriptSignal<[updateId: number, updateData: U]>;
+	private newLocked?: ScriptSignal<[updateId: number, updateData: U]>;
 
 	/** @internal */
 	public constructor(
@@ -58,6 +57,14 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		this.latest = latest;
 	}
 
+	private isLockPending(updateId: number) {
+		return this.pendingLock !== undefined && this.pendingLock.includes(updateId);
+	}
+
+	private isClearPending(updateId: number) {
+		return this.pendingClear !== undefined && this.pendingClear.includes(updateId);
+	}
+
 	private find(updateId: number): StoredGlobalUpdate | undefined {
 		return this.latest[1].find((update) => update[0] === updateId);
 	}
@@ -66,7 +73,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	public GetActiveUpdates(): Array<GlobalUpdateEntry<U>> {
 		const list: Array<GlobalUpdateEntry<U>> = [];
 		for (const update of this.latest[1]) {
-			if (!update[2] && !this.pendingLock.includes(update[0])) list.push([update[0], update[3] as U]);
+			if (!update[2] && !this.isLockPending(update[0])) list.push([update[0], update[3] as U]);
 		}
 		return list;
 	}
@@ -75,7 +82,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	public GetLockedUpdates(): Array<GlobalUpdateEntry<U>> {
 		const list: Array<GlobalUpdateEntry<U>> = [];
 		for (const update of this.latest[1]) {
-			if (update[2] && !this.pendingClear.includes(update[0])) list.push([update[0], update[3] as U]);
+			if (update[2] && !this.isClearPending(update[0])) list.push([update[0], update[3] as U]);
 		}
 		return list;
 	}
@@ -99,6 +106,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		expectArgument("GlobalUpdates:ListenToNewActiveUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewActiveUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
+		this.newActive ??= new ScriptSignal();
 		return this.newActive.Connect(listener);
 	}
 
@@ -110,19 +118,20 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		expectArgument("GlobalUpdates:ListenToNewLockedUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewLockedUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
+		this.newLocked ??= new ScriptSignal();
 		return this.newLocked.Connect(listener);
 	}
 
 	/** Turns an Active update into a Locked one at the next save. Errors if the profile is no longer active. */
 	public LockActiveUpdate(updateId: number): void {
 		const update = this.pendingTarget("LockActiveUpdate", updateId);
-		if (!update[2] && !this.pendingLock.includes(updateId)) this.pendingLock.push(updateId);
+		if (!update[2] && !this.isLockPending(updateId)) (this.pendingLock ??= []).push(updateId);
 	}
 
 	/** Removes a Locked update at the next save. Errors if the profile is no longer active. */
 	public ClearLockedUpdate(updateId: number): void {
 		const update = this.pendingTarget("ClearLockedUpdate", updateId);
-		if (update[2] && !this.pendingClear.includes(updateId)) this.pendingClear.push(updateId);
+		if (update[2] && !this.isClearPending(updateId)) (this.pendingClear ??= []).push(updateId);
 	}
 
 	/** The checks of a lock or clear request on a loaded profile; returns the update it names. */
@@ -185,9 +194,9 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	 */
 	public applyPending(stored: StoredGlobalUpdates, clears: boolean) {
 		for (const update of stored[1]) {
-			if (this.pendingLock.includes(update[0])) update[2] = true;
+			if (this.isLockPending(update[0])) update[2] = true;
 		}
-		if (!clears) return;
+		if (!clears || this.pendingClear === undefined) return;
 		for (const clearId of this.pendingClear) {
 			const index = stored[1].findIndex((update) => update[0] === clearId && update[2]);
 			if (index !== -1) stored[1].remove(index);
@@ -202,12 +211,18 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		const old = this.latest;
 		this.latest = stored;
 		// Pending locks and clears that the store has applied are done.
-		for (let i = this.pendingLock.size() - 1; i >= 0; i--) {
-			const update = stored[1].find((u) => u[0] === this.pendingLock[i]);
-			if (update === undefined || update[2]) this.pendingLock.remove(i);
+		const locks = this.pendingLock;
+		if (locks !== undefined) {
+			for (let i = locks.size() - 1; i >= 0; i--) {
+				const update = stored[1].find((u) => u[0] === locks[i]);
+				if (update === undefined || update[2]) locks.remove(i);
+			}
 		}
-		for (let i = this.pendingClear.size() - 1; i >= 0; i--) {
-			if (stored[1].find((u) => u[0] === this.pendingClear[i]) === undefined) this.pendingClear.remove(i);
+		const clears = this.pendingClear;
+		if (clears !== undefined) {
+			for (let i = clears.size() - 1; i >= 0; i--) {
+				if (stored[1].find((u) => u[0] === clears[i]) === undefined) clears.remove(i);
+			}
 		}
 		if (!fireListeners) return;
 		for (const update of stored[1]) {
@@ -216,9 +231,9 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 			if (!isNew) continue;
 			const [id, , locked, data] = update;
 			if (!locked) {
-				if (!this.pendingLock.includes(id)) this.newActive.Fire(id, data as U);
-			} else if (!this.pendingClear.includes(id)) {
-				this.newLocked.FireUntil(() => !this.pendingClear.includes(id) && this.isActive(), id, data as U);
+				if (!this.isLockPending(id)) this.newActive?.Fire(id, data as U);
+			} else if (!this.isClearPending(id)) {
+				this.newLocked?.FireUntil(() => !this.isClearPending(id) && this.isActive(), id, data as U);
 			}
 		}
 	}

@@ -72,18 +72,18 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 	public readonly viewMode: boolean;
 	/** @internal */
 	public readonly loadedAt = os.clock();
+	// Internal state that most profiles never need starts out undefined: a Luau table's hash part doubles past 16
+	// fields, and a server holds a profile per player.
+	/** Encoded size at the last measurement; undefined before the first. @internal */
+	public lastSize?: number;
 	/** @internal */
-	public sizeWarned = false;
-	/** Encoded size at the last measurement; -1 before the first. @internal */
-	public lastSize = -1;
+	public savesSinceSizeCheck?: number;
 	/** @internal */
-	public savesSinceSizeCheck = 0;
-	/** @internal */
-	public hopReady = false;
+	public hopReady?: boolean;
 	/** @internal */
 	public readonly host: ProfileHost;
-	private readonly releaseListeners = new ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>();
-	private readonly hopReadyListeners = new ScriptSignal();
+	private releaseListeners?: ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>;
+	private hopReadyListeners?: ScriptSignal;
 
 	/** @internal */
 	public constructor(
@@ -155,6 +155,7 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 			task.spawn(listener, session?.[0], session?.[1]);
 			return NO_CONNECTION;
 		}
+		this.releaseListeners ??= new ScriptSignal();
 		return this.releaseListeners.Connect(listener);
 	}
 
@@ -175,6 +176,7 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 			task.spawn(listener);
 			return NO_CONNECTION;
 		}
+		this.hopReadyListeners ??= new ScriptSignal();
 		return this.hopReadyListeners.Connect(listener);
 	}
 
@@ -247,8 +249,8 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 	/** @internal */
 	public markReleased() {
 		const session = this.MetaData.ActiveSession;
-		this.releaseListeners.Fire(session?.[0], session?.[1]);
-		this.releaseListeners.DisconnectAll();
+		this.releaseListeners?.Fire(session?.[0], session?.[1]);
+		this.releaseListeners?.DisconnectAll();
 	}
 
 	/** @internal */
@@ -261,7 +263,7 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 	public fireHopReady() {
 		if (this.hopReady) return;
 		this.hopReady = true;
-		this.hopReadyListeners.Fire();
-		this.hopReadyListeners.DisconnectAll();
+		this.hopReadyListeners?.Fire();
+		this.hopReadyListeners?.DisconnectAll();
 	}
 }

@@ -44,10 +44,9 @@ export interface ProfileInternals {
 	readonly key: string;
 	readonly viewMode: boolean;
 	readonly loadedAt: number;
-	sizeWarned: boolean;
-	lastSize: number;
-	savesSinceSizeCheck: number;
-	hopReady: boolean;
+	lastSize?: number;
+	savesSinceSizeCheck?: number;
+	hopReady?: boolean;
 	markReleased(): void;
 	/** Releases the profile because another server asked for it. */
 	requestRelease(): void;

@@ -65,18 +65,18 @@ function checkSize(profile: ProfileInternals): string | undefined {
 	const [encoded, size] = pcall(encodedLength, storedShape(profile));
 	// Encoding fails on what cannot be stored; the walk names it.
 	if (!encoded) return unstorablePart(profile) ?? `the profile cannot be encoded (${size})`;
+	const warningSize = Settings.MaxValueLength * Settings.SizeWarningShare;
+	// Warns each time the size crosses the warning share: the previous measurement says whether it already had.
+	const warned = profile.lastSize !== undefined && profile.lastSize > warningSize;
 	profile.lastSize = size;
 	profile.savesSinceSizeCheck = 0;
 	if (size > Settings.MaxValueLength) return overLimit(size);
-	if (size > Settings.MaxValueLength * Settings.SizeWarningShare) {
-		if (!profile.sizeWarned) {
-			profile.sizeWarned = true;
+	if (size > warningSize) {
+		if (!warned) {
 			warn(
 				`[ProfileService]: ${profile.Identify()} is ${size} characters once encoded, over ${Settings.SizeWarningShare * 100}% of the DataStore limit of ${Settings.MaxValueLength}`,
 			);
 		}
-	} else {
-		profile.sizeWarned = false;
 	}
 	return undefined;
 }
@@ -90,11 +90,12 @@ function checkSize(profile: ProfileInternals): string | undefined {
  * under SizeCheckShare in fewer saves than that; if it does, the DataStore still refuses what is over the limit.
  */
 function sizeCheckDue(profile: ProfileInternals): boolean {
-	profile.savesSinceSizeCheck += 1;
+	const saves = (profile.savesSinceSizeCheck ?? 0) + 1;
+	profile.savesSinceSizeCheck = saves;
 	return (
-		profile.lastSize < 0 ||
+		profile.lastSize === undefined ||
 		profile.lastSize >= Settings.MaxValueLength * Settings.SizeCheckShare ||
-		profile.savesSinceSizeCheck >= Settings.SizeCheckEvery
+		saves >= Settings.SizeCheckEvery
 	);
 }
 
