@@ -1,7 +1,8 @@
 /**
- * One benchmark scenario, in a fresh Luau VM state: `runtime/host/Bench.ts` runs it once per library (and once with
- * no library, as a baseline), so that neither run inherits the other's heap or garbage. The scenario is chosen with
- * `--arg baseline|ours|original`; the result is printed as one `BENCH {json}` line.
+ * One benchmark scenario, in a fresh Luau VM state: `runtime/host/Bench.ts` runs each scenario once per library and
+ * repeat (and, for the steady state, with no library as a baseline), so that neither run inherits the other's heap
+ * or garbage. The scenario is chosen with `--arg <scenario>:<library>[:<parameter>...]`; the result is printed as one
+ * `BENCH {json}` line.
  */
 import type * as Library from "../src";
 import Runtime, { type SimServer } from "../test/Runtime";
@@ -13,6 +14,7 @@ const PROFILES = 100;
 
 interface AnyProfile {
 	Data: typeof TEMPLATE;
+	Release(): void;
 }
 interface AnyStore {
 	LoadProfileAsync(key: string): AnyProfile | undefined;
@@ -26,85 +28,6 @@ function storeOf(kind: Kind, server: SimServer, name: string): AnyStore {
 	}
 	const original = server.require<{ GetProfileStore: (this: void, n: string, t: object) => AnyStore }>(ORIGINAL);
 	return original.GetProfileStore(name, TEMPLATE);
-}
-
-/**
- * One virtual hour on one server with 100 players (and, unless baseline, their 100 profiles, changed every
- * minute): wall time, DataStore requests, and the Luau heap's floor in the second half hour.
- */
-function hour(kind: Kind) {
-	const server = Runtime.startServer({ name: `${kind}-hour` });
-	for (let i = 1; i <= PROFILES; i++) server.addPlayer(i);
-	const loaded: AnyProfile[] = [];
-	if (kind !== "baseline") {
-		const store = storeOf(kind, server, `Hour_${kind}`);
-		for (let i = 1; i <= PROFILES; i++) {
-			server.spawn(() => {
-				const profile = store.LoadProfileAsync(`Player_${i}`);
-				if (profile) loaded.push(profile);
-			});
-		}
-		Runtime.waitUntil(() => loaded.size() === PROFILES, 600, "profiles loaded");
-	}
-	const requestsBefore = Runtime.store().stats().requests;
-	const wallStart = Runtime.wallClock();
-	// luau-web cannot force a collection; the lowest gcinfo() seen over the second half hour, sampled every half
-	// second, is the end of an incremental cycle, when little but live data is left.
-	let floor = math.huge;
-	let sampling = true;
-	task.spawn(() => {
-		task.wait(1800);
-		while (sampling) {
-			floor = math.min(floor, gcinfo());
-			task.wait(0.5);
-		}
-	});
-	for (let minute = 0; minute < 60; minute++) {
-		for (const profile of loaded) profile.Data.Coins += 1;
-		Runtime.wait(60);
-	}
-	sampling = false;
-	const wall = (Runtime.wallClock() - wallStart) / 1000;
-	const requests = Runtime.store().stats().requests - requestsBefore;
-	server.crash();
-	return { wall, requests, heapFloorKb: floor };
-}
-
-/** Seconds for server B to load a profile a live server A holds, averaged over offsets in A's save cycle. */
-function handOff(kind: Kind) {
-	let total = 0;
-	const offsets = [3, 10, 17, 24];
-	for (const offset of offsets) {
-		const a = Runtime.startServer({ name: `${kind}-A` });
-		const b = Runtime.startServer({ name: `${kind}-B` });
-		const key = `HandOff_${offset}`;
-		const storeA = storeOf(kind, a, `Bench_${kind}`);
-		a.call(() => storeA.LoadProfileAsync(key));
-		Runtime.wait(offset);
-		const storeB = storeOf(kind, b, `Bench_${kind}`);
-		const start = Runtime.now();
-		b.call(() => storeB.LoadProfileAsync(key));
-		total += Runtime.now() - start;
-		a.crash();
-		b.crash();
-	}
-	return total / offsets.size();
-}
-
-/** Seconds for a new server to take the lock of a crashed holder with the default ForceLoad. */
-function crashTakeover(kind: Kind) {
-	const a = Runtime.startServer({ name: `${kind}-crashed` });
-	const b = Runtime.startServer({ name: `${kind}-next` });
-	const storeA = storeOf(kind, a, `Crash_${kind}`);
-	a.call(() => storeA.LoadProfileAsync("Player_1"));
-	Runtime.wait(40);
-	a.crash();
-	const storeB = storeOf(kind, b, `Crash_${kind}`);
-	const start = Runtime.now();
-	b.call(() => storeB.LoadProfileAsync("Player_1"));
-	const took = Runtime.now() - start;
-	b.crash();
-	return took;
 }
 
 /** Data of about `kilobytes` KB once encoded, shaped like a real inventory (items with names, counts and stats). */
@@ -160,22 +83,194 @@ function saveCost(kind: "ours" | "original", kilobytes: number) {
 	return (total - idle) / math.max(1, busyCount - idleCount);
 }
 
+/**
+ * The steady state: one server with 100 players and their 100 profiles of ~1 KB of inventory, changed every minute,
+ * for `minutes` virtual minutes: wall time, DataStore requests, and the Luau heap's floor in the second half.
+ */
+function steadyState(kind: Kind, minutes: number) {
+	const server = Runtime.startServer({ name: `${kind}-steady` });
+	for (let i = 1; i <= PROFILES; i++) server.addPlayer(i);
+	const loaded: AnyProfile[] = [];
+	if (kind !== "baseline") {
+		const store = storeOf(kind, server, `Steady_${kind}`);
+		for (let i = 1; i <= PROFILES; i++) {
+			server.spawn(() => {
+				const profile = store.LoadProfileAsync(`Player_${i}`);
+				if (profile) {
+					(profile as unknown as { Data: object }).Data = inventoryOf(1);
+					loaded.push(profile);
+				}
+			});
+		}
+		Runtime.waitUntil(() => loaded.size() === PROFILES, 600, "profiles loaded");
+	}
+	const requestsBefore = Runtime.store().stats().requests;
+	const wallStart = Runtime.wallClock();
+	// luau-web cannot force a collection; the lowest gcinfo() seen over the second half, sampled every half second,
+	// is the end of an incremental cycle, when little but live data is left.
+	let floor = math.huge;
+	let sampling = true;
+	task.spawn(() => {
+		task.wait(minutes * 30);
+		while (sampling) {
+			floor = math.min(floor, gcinfo());
+			task.wait(0.5);
+		}
+	});
+	for (let minute = 0; minute < minutes; minute++) {
+		for (const profile of loaded) profile.Data.Coins += 1;
+		Runtime.wait(60);
+	}
+	sampling = false;
+	const wall = (Runtime.wallClock() - wallStart) / 1000;
+	const requests = Runtime.store().stats().requests - requestsBefore;
+	server.crash();
+	return { wall, requests, heapFloorKb: floor, profiles: loaded.size() };
+}
+
+function percentile(values: number[], share: number) {
+	const sorted = [...values].sort((a, b) => a < b);
+	return sorted.size() === 0 ? 0 : sorted[math.min(sorted.size() - 1, math.floor(share * sorted.size()))];
+}
+
+/**
+ * 100 players join one fresh server over 10 s, each loading a profile nobody holds: requests by type, load times,
+ * the budget left once all are in, and throttled requests.
+ */
+function join(kind: "ours" | "original") {
+	const server = Runtime.startServer({ name: `${kind}-join` });
+	const store = storeOf(kind, server, `Join_${kind}`);
+	const stats = Runtime.store().stats();
+	const times: number[] = [];
+	for (let i = 1; i <= PROFILES; i++) {
+		server.addPlayer(i);
+		server.spawn(() => {
+			const start = Runtime.now();
+			if (store.LoadProfileAsync(`Player_${i}`) !== undefined) times.push(Runtime.now() - start);
+		});
+		Runtime.wait(10 / PROFILES);
+	}
+	Runtime.waitUntil(() => times.size() === PROFILES, 600, "all players loaded");
+	const after = Runtime.store().stats();
+	const byMethod: Record<string, number> = {};
+	for (const [method, count] of pairs(after.byMethod)) {
+		const delta = count - (stats.byMethod[method] ?? 0);
+		if (delta > 0) byMethod[method] = delta;
+	}
+	const result = {
+		requests: after.requests - stats.requests,
+		byMethod,
+		p50: percentile(times, 0.5),
+		max: percentile(times, 1),
+		times,
+		budgetGet: server.budget(Enum.DataStoreRequestType.GetAsync),
+		budgetSet: server.budget(Enum.DataStoreRequestType.SetIncrementAsync),
+		budgetUpdate: server.budget(Enum.DataStoreRequestType.UpdateAsync),
+		throttled: after.throttled - stats.throttled,
+	};
+	server.crash();
+	return result;
+}
+
+/**
+ * A graceful shutdown with `count` loaded profiles, each changed just before, with `errorPercent` % of DataStore
+ * requests failing from then on: how many were saved (the change stored) and released within the 30 s limit.
+ */
+function shutdown(kind: "ours" | "original", count: number, errorPercent: number) {
+	const server = Runtime.startServer({ name: `${kind}-shutdown` });
+	const name = `Shutdown_${kind}_${count}_${errorPercent}`;
+	const store = storeOf(kind, server, name);
+	const loaded: AnyProfile[] = [];
+	for (let i = 1; i <= count; i++) {
+		server.addPlayer(i);
+		server.spawn(() => {
+			const profile = store.LoadProfileAsync(`Player_${i}`);
+			if (profile) loaded.push(profile);
+		});
+		Runtime.wait(0.05);
+	}
+	Runtime.waitUntil(() => loaded.size() === count, 1200, "profiles loaded");
+	// Let the request budget recover from the joins, as on a server that has been up for a while.
+	Runtime.wait(120);
+	for (const profile of loaded) profile.Data.Coins = 7;
+	Runtime.configureDataStore({ errorRate: errorPercent / 100 });
+	const start = Runtime.now();
+	server.shutdown();
+	const took = Runtime.now() - start;
+	Runtime.configureDataStore({ errorRate: 0 });
+	let saved = 0;
+	let released = 0;
+	for (let i = 1; i <= count; i++) {
+		const [value] = Runtime.store().get(name, undefined, `Player_${i}`);
+		const stored = value as { Data?: { Coins?: number }; MetaData?: { ActiveSession?: unknown } } | undefined;
+		if (stored?.Data?.Coins === 7) saved += 1;
+		if (stored?.Data?.Coins === 7 && stored.MetaData?.ActiveSession === undefined) released += 1;
+	}
+	return { count, errorPercent, saved, released, took };
+}
+
+/**
+ * Server B loads a profile that live server A holds, at `phases` points of A's auto-save cycle: seconds from B's
+ * LoadProfileAsync until it returns, per phase.
+ */
+function handOff(kind: "ours" | "original", phases: number) {
+	const times: number[] = [];
+	for (let phase = 0; phase < phases; phase++) {
+		const a = Runtime.startServer({ name: `${kind}-A${phase}` });
+		const b = Runtime.startServer({ name: `${kind}-B${phase}` });
+		const key = `HandOff_${phase}`;
+		const storeA = storeOf(kind, a, `HandOff_${kind}`);
+		a.call(() => storeA.LoadProfileAsync(key));
+		Runtime.wait(1 + (phase * 30) / phases);
+		const storeB = storeOf(kind, b, `HandOff_${kind}`);
+		const start = Runtime.now();
+		if (b.call(() => storeB.LoadProfileAsync(key)) === undefined) error(`bench: B could not load ${key}`);
+		times.push(Runtime.now() - start);
+		a.crash();
+		b.crash();
+	}
+	return { times, p50: percentile(times, 0.5), max: percentile(times, 1) };
+}
+
+/**
+ * Server A crashes holding a profile, at `phases` points of its auto-save cycle; server B then loads it with the
+ * default ForceLoad: seconds from B's LoadProfileAsync until it returns, per phase.
+ */
+function takeover(kind: "ours" | "original", phases: number) {
+	const times: number[] = [];
+	for (let phase = 0; phase < phases; phase++) {
+		const a = Runtime.startServer({ name: `${kind}-crashed${phase}` });
+		const b = Runtime.startServer({ name: `${kind}-next${phase}` });
+		const key = `Crash_${phase}`;
+		const storeA = storeOf(kind, a, `Crash_${kind}`);
+		a.call(() => storeA.LoadProfileAsync(key));
+		Runtime.wait(31 + (phase * 30) / phases);
+		a.crash();
+		const storeB = storeOf(kind, b, `Crash_${kind}`);
+		const start = Runtime.now();
+		if (b.call(() => storeB.LoadProfileAsync(key)) === undefined) error(`bench: B could not load ${key}`);
+		times.push(Runtime.now() - start);
+		b.crash();
+	}
+	return { times, p50: percentile(times, 0.5), max: percentile(times, 1) };
+}
+
 export = () => {
 	Runtime.setTimeLimit(24 * 3600);
-	const [scenario, library, size] = (Runtime.argument() ?? "").split(":");
-	if (scenario === "saves") {
-		const ms = saveCost(library as "ours" | "original", tonumber(size) ?? 1);
-		Runtime.output(
-			`BENCH ${game.GetService("HttpService").JSONEncode({ kind: library, kilobytes: tonumber(size), ms })}`,
-		);
-		return;
-	}
-	const kind = (Runtime.argument() ?? "ours") as Kind;
+	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
+	const [scenario, library, first, second] = (Runtime.argument() ?? "").split(":");
+	const kind = library as Kind;
 	if (kind !== "baseline" && kind !== "ours" && kind !== "original") {
-		error(`bench: unknown scenario "${kind}" (expected baseline, ours or original)`);
+		error(`bench: unknown library "${library}" (expected baseline, ours or original)`);
 	}
-	const result = hour(kind);
-	const extra = kind === "baseline" ? {} : { handOff: handOff(kind), crashTakeover: crashTakeover(kind) };
-	const json = game.GetService("HttpService").JSONEncode({ kind, ...result, ...extra });
-	Runtime.output(`BENCH ${json}`);
+	const lib = kind as "ours" | "original";
+	let result: object;
+	if (scenario === "saves") result = { ms: saveCost(lib, tonumber(first) ?? 1) };
+	else if (scenario === "steady") result = steadyState(kind, tonumber(first) ?? 60);
+	else if (scenario === "join") result = join(lib);
+	else if (scenario === "shutdown") result = shutdown(lib, tonumber(first) ?? 100, tonumber(second) ?? 0);
+	else if (scenario === "handoff") result = handOff(lib, tonumber(first) ?? 20);
+	else if (scenario === "takeover") result = takeover(lib, tonumber(first) ?? 20);
+	else error(`bench: unknown scenario "${scenario}" (saves, steady, join, shutdown, handoff or takeover)`);
+	Runtime.output(`BENCH ${game.GetService("HttpService").JSONEncode({ scenario, kind, ...result })}`);
 };

@@ -1,128 +1,325 @@
 /**
- * `npm run bench`: runs the benchmark scenario (bench/main.ts) in a fresh Luau VM state per run — baseline, ours,
- * original, original, ours, baseline — so that neither library inherits the other's heap, and the order effect on
- * wall time cancels out. Prints the averages and ours/original ratios as a Markdown table.
+ * `npm run bench -- [--quick] [--json] [--svg] [--no-build]`: ours against the original on the offline runtime.
+ * Every scenario of bench/main.ts runs in a fresh Luau VM state per library and repeat, in the order ours, original,
+ * original, ours, ours, original (so neither library always runs first), and is reported as median (min..max) with
+ * the ratio of the medians. A full run rewrites the results in bench/README.md and the README's table; `--quick`
+ * (one repeat, fewer phases and sizes) is the CI smoke test and asserts nothing about timing.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { runEngine } from "./Launcher.js";
 
-interface Result {
-	kind: "baseline" | "ours" | "original";
-	wall: number;
-	requests: number;
-	heapFloorKb: number;
-	handOff?: number;
-	crashTakeover?: number;
+type Library = "ours" | "original";
+type Kind = Library | "baseline";
+
+/** One scenario run's `BENCH` line. */
+export interface BenchRun {
+	scenario: string;
+	kind: Kind;
+	[field: string]: unknown;
 }
 
-const ORDER: Result["kind"][] = ["baseline", "ours", "original", "original", "ours", "baseline"];
+/** A row of the report: one measure, each library's values over the repeats. */
+export interface BenchRow {
+	measure: string;
+	unit: string;
+	digits: number;
+	ours: number[];
+	original: number[];
+	/** What "better" is for this measure. */
+	better: "lower" | "higher";
+}
 
-/**
- * `npm run bench -- --saves`: real milliseconds per save at about 1 KB, 50 KB and 1 MB of Data, ours against the
- * original, each run in a fresh VM state, three runs each in alternating order; prints median (min..max) and the
- * ratio of the medians.
- */
-async function saves(project: string) {
-	const order: Array<"ours" | "original"> = ["ours", "original", "original", "ours", "ours", "original"];
-	const out = [
-		"",
-		"Real ms per save (from Save() to the write landing, DataStore encoding included), median (min..max) of 3 runs",
-		"",
-		"| Data | ours | original | ours / original |",
+export interface BenchReport {
+	quick: boolean;
+	date: string;
+	rows: BenchRow[];
+	/** Latency samples per panel and library, for the chart. */
+	latencies: Record<string, Record<Library, number[]>>;
+	runs: BenchRun[];
+}
+
+const FULL_ORDER: Library[] = ["ours", "original", "original", "ours", "ours", "original"];
+const QUICK_ORDER: Library[] = ["ours", "original"];
+
+interface Plan {
+	saves: number[];
+	steadyMinutes: number;
+	shutdowns: Array<[count: number, errorPercent: number]>;
+	phases: number;
+}
+
+const FULL: Plan = {
+	saves: [1, 50, 1024],
+	steadyMinutes: 60,
+	shutdowns: [
+		[100, 0],
+		[100, 10],
+		[300, 0],
+		[300, 10],
+	],
+	phases: 20,
+};
+const QUICK: Plan = { saves: [1], steadyMinutes: 4, shutdowns: [[100, 10]], phases: 2 };
+
+async function runScenario(project: string, argument: string): Promise<BenchRun> {
+	const lines: string[] = [];
+	const code = await runEngine(
+		{ command: "run", project, script: "ServerScriptService/Bench/main", argument, timeLimit: 100000 },
+		(text) => lines.push(text),
+	);
+	const line = lines.find((text) => text.startsWith("BENCH "));
+	if (code !== 0 || line === undefined) throw new Error(`bench: ${argument} failed:\n${lines.join("\n")}`);
+	return JSON.parse(line.slice("BENCH ".length)) as BenchRun;
+}
+
+export const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const sizeLabel = (kilobytes: number) => (kilobytes >= 1024 ? `~${kilobytes / 1024} MB` : `~${kilobytes} KB`);
+
+/** Runs every scenario of the plan; `progress` is told what ran. */
+export async function runBench(
+	project: string,
+	quick: boolean,
+	progress: (text: string) => void = () => {},
+): Promise<BenchReport> {
+	const plan = quick ? QUICK : FULL;
+	const order = quick ? QUICK_ORDER : FULL_ORDER;
+	const runs: BenchRun[] = [];
+	const rows: BenchRow[] = [];
+	const latencies: BenchReport["latencies"] = {};
+	const each = async (argument: (kind: Library) => string) => {
+		const byKind: Record<Library, BenchRun[]> = { ours: [], original: [] };
+		for (const kind of order) {
+			const run = await runScenario(project, argument(kind));
+			runs.push(run);
+			byKind[kind].push(run);
+			progress(`${argument(kind)} done`);
+		}
+		return byKind;
+	};
+	const row = (
+		measure: string,
+		byKind: Record<Library, BenchRun[]>,
+		pick: (run: BenchRun) => number,
+		unit: string,
+		digits: number,
+		better: BenchRow["better"] = "lower",
+	) => {
+		rows.push({ measure, unit, digits, better, ours: byKind.ours.map(pick), original: byKind.original.map(pick) });
+	};
+
+	for (const kilobytes of plan.saves) {
+		const saves = await each((kind) => `saves:${kind}:${kilobytes}`);
+		row(`real ms per save, ${sizeLabel(kilobytes)} of Data`, saves, (r) => r.ms as number, "ms", 1);
+	}
+
+	// The steady state, with no-library baselines around and between the libraries' runs for the heap floor.
+	const baselines: BenchRun[] = [];
+	const baseline = async () => {
+		const run = await runScenario(project, `steady:baseline:${plan.steadyMinutes}`);
+		runs.push(run);
+		baselines.push(run);
+	};
+	await baseline();
+	const steadyKinds: Record<Library, BenchRun[]> = { ours: [], original: [] };
+	for (const [index, kind] of order.entries()) {
+		const run = await runScenario(project, `steady:${kind}:${plan.steadyMinutes}`);
+		runs.push(run);
+		steadyKinds[kind].push(run);
+		if (!quick && index === order.length / 2 - 1) await baseline();
+	}
+	if (!quick) await baseline();
+	progress("steady state done");
+	const floor = median(baselines.map((r) => r.heapFloorKb as number));
+	const period = plan.steadyMinutes === 60 ? "1 virtual hour" : `${plan.steadyMinutes} virtual minutes`;
+	row(`real s per ${period}, 100 profiles of ~1 KB`, steadyKinds, (r) => r.wall as number, "s", 2);
+	row(`DataStore requests in those ${plan.steadyMinutes} minutes`, steadyKinds, (r) => r.requests as number, "", 0);
+	row(
+		"Luau heap per loaded profile (floor above the no-library baseline)",
+		steadyKinds,
+		(r) => ((r.heapFloorKb as number) - floor) / (r.profiles as number),
+		"KB",
+		2,
+	);
+
+	const join = await each((kind) => `join:${kind}`);
+	row("100 players join in 10 s: DataStore requests", join, (r) => r.requests as number, "", 0);
+	const methods = new Set<string>();
+	for (const run of [...join.ours, ...join.original]) {
+		for (const method of Object.keys(run.byMethod as object)) methods.add(method);
+	}
+	for (const method of [...methods].sort()) {
+		row(`… of which ${method}`, join, (r) => (r.byMethod as Record<string, number>)[method] ?? 0, "", 0);
+	}
+	row("… load time p50", join, (r) => r.p50 as number, "virtual s", 2);
+	row("… load time max", join, (r) => r.max as number, "virtual s", 2);
+	row("… UpdateAsync budget left", join, (r) => r.budgetUpdate as number, "", 0, "higher");
+	row("… requests throttled", join, (r) => r.throttled as number, "", 0);
+	latencies["join: load time"] = {
+		ours: join.ours.flatMap((r) => r.times as number[]),
+		original: join.original.flatMap((r) => r.times as number[]),
+	};
+
+	for (const [count, errorPercent] of plan.shutdowns) {
+		const result = await each((kind) => `shutdown:${kind}:${count}:${errorPercent}`);
+		const faults = errorPercent === 0 ? "no errors" : `${errorPercent} % DataStore errors`;
+		row(
+			`graceful shutdown, ${count} profiles, ${faults}: saved and released within 30 s`,
+			result,
+			(r) => r.released as number,
+			"",
+			0,
+			"higher",
+		);
+	}
+
+	for (const [scenario, label] of [
+		["handoff", "live hand-off"],
+		["takeover", "crashed-holder takeover"],
+	] as const) {
+		const result = await each((kind) => `${scenario}:${kind}:${plan.phases}`);
+		row(
+			`${label} p50, ${plan.phases} phases of the auto-save cycle`,
+			result,
+			(r) => r.p50 as number,
+			"virtual s",
+			2,
+		);
+		row(`${label} max`, result, (r) => r.max as number, "virtual s", 2);
+		latencies[label] = {
+			ours: result.ours.flatMap((r) => r.times as number[]),
+			original: result.original.flatMap((r) => r.times as number[]),
+		};
+	}
+	return { quick, date: new Date().toISOString().slice(0, 10), rows, latencies, runs };
+}
+
+function cell(values: number[], digits: number, unit: string) {
+	const fmt = (v: number) => v.toFixed(digits);
+	const range = values.length > 1 ? ` (${fmt(Math.min(...values))}..${fmt(Math.max(...values))})` : "";
+	return `${fmt(median(values))}${unit === "" ? "" : ` ${unit}`}${range}`;
+}
+
+export function ratioOf(row: BenchRow) {
+	const theirs = median(row.original);
+	return theirs === 0 ? (median(row.ours) === 0 ? 1 : Infinity) : median(row.ours) / theirs;
+}
+
+/** The report as a Markdown table. */
+export function markdownTable(report: BenchReport) {
+	const repeats = report.quick ? "1 run" : "3 runs";
+	const lines = [
+		`| measure | ours, median (min..max) of ${repeats} | original | ours / original |`,
 		"| --- | --- | --- | --- |",
 	];
-	for (const kilobytes of [1, 50, 1024]) {
-		const times: Record<string, number[]> = { ours: [], original: [] };
-		for (const kind of order) {
-			const lines: string[] = [];
-			const code = await runEngine(
-				{
-					command: "run",
-					project,
-					script: "ServerScriptService/Bench/main",
-					argument: `saves:${kind}:${kilobytes}`,
-					timeLimit: 100000,
-				},
-				(text) => lines.push(text),
-			);
-			const line = lines.find((text) => text.startsWith("BENCH "));
-			if (code !== 0 || line === undefined) throw new Error(`bench: saves ${kind} failed:\n${lines.join("\n")}`);
-			times[kind].push((JSON.parse(line.slice("BENCH ".length)) as { ms: number }).ms);
-		}
-		const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-		const cell = (values: number[]) =>
-			`${median(values).toFixed(1)} (${Math.min(...values).toFixed(1)}..${Math.max(...values).toFixed(1)})`;
-		const label = kilobytes >= 1024 ? `~${kilobytes / 1024} MB` : `~${kilobytes} KB`;
-		const ratio = median(times.ours) / median(times.original);
-		out.push(`| ${label} | ${cell(times.ours)} | ${cell(times.original)} | ${ratio.toFixed(2)} |`);
-		process.stdout.write(`measured ${label}\n`);
+	for (const row of report.rows) {
+		const ratio = ratioOf(row);
+		const same = Math.abs(ratio - 1) < 0.01;
+		const good = row.better === "lower" ? ratio < 1 : ratio > 1;
+		const verdict = same ? "same" : good ? "better" : "worse";
+		const shown = Number.isFinite(ratio) ? ratio.toFixed(2) : "∞";
+		lines.push(
+			`| ${row.measure} | ${cell(row.ours, row.digits, row.unit)} | ${cell(row.original, row.digits, row.unit)} | ${shown} (${verdict}) |`,
+		);
 	}
-	process.stdout.write(`${out.join("\n")}\n`);
+	return lines.join("\n");
+}
+
+/** A chart of the latency samples: one panel per measure, one strip of dots per library, the median marked. */
+export function latencySvg(report: BenchReport) {
+	const panels = Object.entries(report.latencies);
+	const width = 760;
+	const left = 90;
+	const plot = width - left - 30;
+	const panelHeight = 110;
+	const colors: Record<Library, string> = { ours: "#1f77b4", original: "#d62728" };
+	const parts: string[] = [];
+	panels.forEach(([title, samples], index) => {
+		const top = 20 + index * panelHeight;
+		const max = Math.max(1, ...samples.ours, ...samples.original);
+		const x = (v: number) => left + (v / max) * plot;
+		parts.push(`<text x="${left}" y="${top + 12}" font-weight="bold">${title} (virtual s)</text>`);
+		(["ours", "original"] as Library[]).forEach((kind, row) => {
+			const y = top + 35 + row * 30;
+			parts.push(`<text x="10" y="${y + 4}">${kind}</text>`);
+			parts.push(`<line x1="${left}" y1="${y}" x2="${left + plot}" y2="${y}" stroke="#ddd"/>`);
+			for (const v of samples[kind]) {
+				parts.push(
+					`<circle cx="${x(v).toFixed(1)}" cy="${y}" r="3" fill="${colors[kind]}" fill-opacity="0.5"/>`,
+				);
+			}
+			if (samples[kind].length > 0) {
+				const m = x(median(samples[kind])).toFixed(1);
+				parts.push(`<line x1="${m}" y1="${y - 9}" x2="${m}" y2="${y + 9}" stroke="black" stroke-width="2"/>`);
+			}
+		});
+		const axisY = top + 95;
+		parts.push(`<line x1="${left}" y1="${axisY}" x2="${left + plot}" y2="${axisY}" stroke="#999"/>`);
+		for (let i = 0; i <= 4; i++) {
+			const v = (max * i) / 4;
+			parts.push(`<text x="${x(v).toFixed(1)}" y="${axisY + 13}" text-anchor="middle">${v.toFixed(1)}</text>`);
+		}
+	});
+	const height = 30 + panels.length * panelHeight;
+	return [
+		`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+		`<rect width="100%" height="100%" fill="white"/>`,
+		...parts,
+		`<text x="${width - 250}" y="14">dots: every sample; bar: median</text>`,
+		"</svg>",
+		"",
+	].join("\n");
+}
+
+/** Replaces what lies between two marker lines of a file. */
+function replaceBetween(path: string, start: string, end: string, content: string) {
+	const text = readFileSync(path, "utf8");
+	const from = text.indexOf(start);
+	const to = text.indexOf(end);
+	if (from === -1 || to === -1) throw new Error(`bench: markers ${start} / ${end} not found in ${path}`);
+	writeFileSync(path, `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`);
 }
 
 async function main() {
+	const args = process.argv.slice(2);
+	const quick = args.includes("--quick");
 	const project = resolve("test.project.json");
-	const build = spawnSync("npx", ["rbxtsc", "-p", "tsconfig.test.json", "--rojo", project, "--type", "game"], {
-		stdio: "inherit",
+	if (!args.includes("--no-build")) {
+		const build = spawnSync("npx", ["rbxtsc", "-p", "tsconfig.test.json", "--rojo", project, "--type", "game"], {
+			stdio: "inherit",
+		});
+		if (build.status !== 0) throw new Error("bench: rbxtsc failed");
+	}
+	const json = args.includes("--json");
+	const report = await runBench(project, quick, (text) => {
+		if (!json) process.stdout.write(`${text}\n`);
 	});
-	if (build.status !== 0) throw new Error("bench: rbxtsc failed");
-	if (process.argv.includes("--saves")) return saves(project);
-	const results: Result[] = [];
-	for (const kind of ORDER) {
-		const lines: string[] = [];
-		const code = await runEngine(
-			{ command: "run", project, script: "ServerScriptService/Bench/main", argument: kind, timeLimit: 100000 },
-			(text) => lines.push(text),
-		);
-		const line = lines.find((text) => text.startsWith("BENCH "));
-		if (code !== 0 || line === undefined) throw new Error(`bench: the ${kind} run failed:\n${lines.join("\n")}`);
-		results.push(JSON.parse(line.slice("BENCH ".length)) as Result);
-		process.stdout.write(`ran ${kind}\n`);
+	if (json) {
+		process.stdout.write(`${JSON.stringify(report, undefined, "\t")}\n`);
+	} else {
+		process.stdout.write(`\n${markdownTable(report)}\n`);
 	}
-	const mean = (kind: Result["kind"], pick: (r: Result) => number) => {
-		const picked = results.filter((r) => r.kind === kind).map(pick);
-		return picked.reduce((a, b) => a + b, 0) / picked.length;
-	};
-	const baseHeap = mean("baseline", (r) => r.heapFloorKb);
-	const rows: Array<[string, (r: Result) => number, string, number]> = [
-		["wall time of 1 virtual hour, 100 players", (r) => r.wall - 0, "s", 2],
-		["DataStore requests in that hour", (r) => r.requests, "", 0],
-		["Luau heap floor above the no-library baseline", (r) => r.heapFloorKb - baseHeap, "KB", 0],
-		["hand-off from a live server", (r) => r.handOff ?? 0, "virtual s", 2],
-		["takeover of a crashed server's lock", (r) => r.crashTakeover ?? 0, "virtual s", 2],
-	];
-	const out: string[] = [
-		"",
-		"ProfileService benchmark: ours against the original, each run in a fresh VM state, order baseline/ours/original/original/ours/baseline",
-		"",
-		"| measure | ours | original | ours / original |",
-		"| --- | --- | --- | --- |",
-	];
-	for (const [name, pick, unit, digits] of rows) {
-		const ours = mean("ours", pick);
-		const original = mean("original", pick);
-		const ratio = ours / original;
-		const verdict = Math.abs(ratio - 1) < 0.01 ? "same" : ratio < 1 ? "better" : "worse";
-		const fmt = (v: number) => `${v.toFixed(digits)}${unit === "" ? "" : ` ${unit}`}`;
-		out.push(`| ${name} | ${fmt(ours)} | ${fmt(original)} | ${ratio.toFixed(2)} (${verdict}) |`);
+	if (args.includes("--svg")) {
+		writeFileSync("bench/latency.svg", latencySvg(report));
+		if (!json) process.stdout.write("wrote bench/latency.svg\n");
 	}
-	out.push("");
-	for (const r of results) {
-		out.push(
-			`run ${r.kind.padEnd(8)} wall ${r.wall.toFixed(2)} s, heap floor ${r.heapFloorKb} KB, ${r.requests} requests`,
-		);
+	if (!quick) {
+		const table = `On ${report.date}, \`npm run bench\`:\n\n${markdownTable(report)}`;
+		replaceBetween("bench/README.md", "<!-- bench:results -->", "<!-- /bench:results -->", table);
+		replaceBetween("README.md", "<!-- bench:results -->", "<!-- /bench:results -->", markdownTable(report));
+		if (!json) process.stdout.write("updated bench/README.md and README.md\n");
 	}
-	out.push(
-		`baseline (100 players, no library): ${mean("baseline", (r) => r.wall).toFixed(2)} wall s per virtual hour, heap floor ${baseHeap.toFixed(0)} KB`,
-	);
-	out.push(
-		`runtime speed with 100 profiles (ours): ${mean("ours", (r) => r.wall).toFixed(2)} wall s per virtual hour`,
-	);
-	process.stdout.write(`${out.join("\n")}\n`);
 }
 
-main().catch((err) => {
-	process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-	process.exitCode = 1;
-});
+if (process.argv[1]?.endsWith("Bench.ts")) {
+	main().catch((err) => {
+		process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+		process.exitCode = 1;
+	});
+}

@@ -11,6 +11,7 @@ import { runEngine } from "../host/Launcher.js";
 import { findCycles, importGraph } from "../host/ImportCycles.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests, removePackageTemps } from "./PackageTests.js";
+import { benchTests } from "./BenchTests.js";
 import { simTests } from "./SimTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
@@ -153,7 +154,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let failed = 0;
 	let skipped = 0;
 	try {
-		for (const [name, run] of [...hostTests, ...packageTests, ...simTests]) {
+		for (const [name, run] of [...hostTests, ...packageTests, ...simTests, ...benchTests]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
 				continue;

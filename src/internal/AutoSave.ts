@@ -31,14 +31,13 @@ function loop() {
 		}
 		task.wait(Settings.AutoSaveSeconds / count);
 		const profile = nextDue();
-		if (profile !== undefined) ServiceState.autoSaveHandlers.get(profile)?.();
+		if (profile !== undefined) profile.host.spawnSave(profile, false);
 	}
 }
 
 /** @internal */
-export function addToAutoSave(profile: ProfileInternals, save: () => void) {
+export function addToAutoSave(profile: ProfileInternals) {
 	ServiceState.autoSave.push(profile);
-	ServiceState.autoSaveHandlers.set(profile, save);
 	if (!ServiceState.autoSaveRunning) {
 		ServiceState.autoSaveRunning = true;
 		task.spawn(loop);
@@ -49,7 +48,6 @@ export function addToAutoSave(profile: ProfileInternals, save: () => void) {
 export function removeFromAutoSave(profile: ProfileInternals) {
 	const index = ServiceState.autoSave.indexOf(profile);
 	if (index !== -1) ServiceState.autoSave.remove(index);
-	ServiceState.autoSaveHandlers.delete(profile);
 }
 
 /** Moves a profile to the end of the rotation, so a manual save is not followed by an auto-save right away. @internal */

@@ -42,6 +42,7 @@ export interface ProfileInternals {
 	GlobalUpdates: GlobalUpdates<GlobalUpdateData>;
 	Identify(): string;
 	readonly key: string;
+	readonly host: ProfileHost;
 	readonly viewMode: boolean;
 	readonly loadedAt: number;
 	lastSize?: number;

@@ -32,8 +32,6 @@ export const ServiceState = {
 	loadTokens: new Map<string, number>(),
 	/** Profiles in the auto-save rotation, oldest turn first. */
 	autoSave: [] as ProfileInternals[],
-	/** How to save a profile of the rotation (set by ProfileStore). */
-	autoSaveHandlers: new Map<ProfileInternals, () => void>(),
 	/** Whether the auto-save thread is running. */
 	autoSaveRunning: false,
 	/** Spaces writes to a key and waits for request budget. */

@@ -181,7 +181,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 	): Profile<D, R> | undefined {
 		const profile = this.makeProfile<D, R>(key, payload, keyInfo, false);
 		this.loaded().set(key, profile);
-		addToAutoSave(profile, () => this.spawnSave(profile, false));
+		addToAutoSave(profile);
 		if (ServiceState.locked) {
 			// Loaded while the server started shutting down: hand it straight back.
 			saveProfile(this, profile, "Release");

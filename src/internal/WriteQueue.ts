@@ -48,7 +48,8 @@ export class WriteQueue {
 	}
 
 	private prune() {
-		if (this.lastWrite.size() < 256) return;
+		// Only keys written within the cooldown matter; a server holds a key per player, so forget the rest.
+		if (this.lastWrite.size() < 32) return;
 		const now = os.clock();
 		for (const [key, time] of this.lastWrite) {
 			if (now - time > Settings.WriteCooldown && this.isIdle(key)) this.lastWrite.delete(key);
