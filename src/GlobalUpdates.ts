@@ -46,15 +46,22 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	private newActive?: ScriptSignal<[updateId: number, updateData: U]>;
 	private newLocked?: ScriptSignal<[updateId: number, updateData: U]>;
 
-	/** @internal */
-	public constructor(
+	private constructor(
 		latest: StoredGlobalUpdates,
 		/** @internal */
 		public readonly mode: GlobalUpdatesMode,
-		/** @internal */
-		private readonly isActive: () => boolean = () => false,
+		private readonly isActive: () => boolean,
 	) {
 		this.latest = latest;
+	}
+
+	/** @internal */
+	public static create<U extends object>(
+		latest: StoredGlobalUpdates,
+		mode: GlobalUpdatesMode,
+		isActive: () => boolean = () => false,
+	): GlobalUpdates<U> {
+		return new GlobalUpdates<U>(latest, mode, isActive);
 	}
 
 	private isLockPending(updateId: number) {
@@ -106,7 +113,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		expectArgument("GlobalUpdates:ListenToNewActiveUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewActiveUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
-		this.newActive ??= new ScriptSignal();
+		this.newActive ??= ScriptSignal.create();
 		return this.newActive.Connect(listener);
 	}
 
@@ -118,7 +125,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		expectArgument("GlobalUpdates:ListenToNewLockedUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewLockedUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
-		this.newLocked ??= new ScriptSignal();
+		this.newLocked ??= ScriptSignal.create();
 		return this.newLocked.Connect(listener);
 	}
 

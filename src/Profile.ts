@@ -39,6 +39,15 @@ function reconcile(target: Map<unknown, unknown>, template: Map<unknown, unknown
 	}
 }
 
+/** The stored parts a Profile is made of. @internal */
+interface StoredParts {
+	Data: object;
+	MetaData: ProfileInternals["MetaData"];
+	RobloxMetaData?: object;
+	UserIds?: number[];
+	GlobalUpdates: import("./internal/Payload").StoredGlobalUpdates;
+}
+
 const NO_CONNECTION: ScriptConnection = { Connected: false, Disconnect() {} };
 
 /**
@@ -48,13 +57,17 @@ const NO_CONNECTION: ScriptConnection = { Connected: false, Disconnect() {} };
  */
 // Structurally a ProfileInternals; not declared with `implements`, which would name a stripped internal type in
 // the published .d.ts.
-export class Profile<DataType extends object = object, RobloxMetaData extends object = object> {
+export class Profile<
+	DataType extends object = object,
+	RobloxMetaData = object,
+	GlobalUpdateType extends object = GlobalUpdateData,
+> {
 	/** The profile's data. Read and write freely; it is saved for you while the profile is active. */
 	public Data: DataType;
 	/** Information about the profile. */
 	public readonly MetaData: ProfileMetaData;
 	/** Fires after every save that reached the DataStore (and after the last one), with MetaTagsLatest. */
-	public readonly MetaTagsUpdated = new ScriptSignal<[metaTagsLatest: Map<string, unknown>]>();
+	public readonly MetaTagsUpdated = ScriptSignal.create<[metaTagsLatest: Map<string, unknown>]>();
 	/** Saved as the key's DataStore metadata (at most 300 characters once encoded). */
 	public RobloxMetaData: RobloxMetaData;
 	/** User ids associated with the profile (GDPR). Change through AddUserId and RemoveUserId. */
@@ -62,9 +75,9 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 	/** The DataStoreKeyInfo of the last load or save. */
 	public KeyInfo: ProfileKeyInfo;
 	/** Fires with the new KeyInfo after every save. */
-	public readonly KeyInfoUpdated = new ScriptSignal<[keyInfo: ProfileKeyInfo]>();
+	public readonly KeyInfoUpdated = ScriptSignal.create<[keyInfo: ProfileKeyInfo]>();
 	/** The profile's global updates. */
-	public GlobalUpdates: GlobalUpdates<GlobalUpdateData>;
+	public GlobalUpdates: GlobalUpdates<GlobalUpdateType>;
 
 	/** @internal */
 	public readonly key: string;
@@ -85,17 +98,10 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 	private releaseListeners?: ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>;
 	private hopReadyListeners?: ScriptSignal;
 
-	/** @internal */
-	public constructor(
+	private constructor(
 		host: ProfileHost,
 		key: string,
-		stored: {
-			Data: object;
-			MetaData: ProfileInternals["MetaData"];
-			RobloxMetaData?: object;
-			UserIds?: number[];
-			GlobalUpdates: import("./internal/Payload").StoredGlobalUpdates;
-		},
+		stored: StoredParts,
 		keyInfo: ProfileKeyInfo,
 		viewMode: boolean,
 	) {
@@ -107,9 +113,22 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 		this.RobloxMetaData = (stored.RobloxMetaData ?? {}) as RobloxMetaData;
 		this.UserIds = stored.UserIds ?? [];
 		this.KeyInfo = keyInfo;
-		this.GlobalUpdates = new GlobalUpdates(stored.GlobalUpdates, viewMode ? "view" : "profile", () =>
-			this.IsActive(),
+		this.GlobalUpdates = GlobalUpdates.create<GlobalUpdateType>(
+			stored.GlobalUpdates,
+			viewMode ? "view" : "profile",
+			() => this.IsActive(),
 		);
+	}
+
+	/** @internal */
+	public static create<D extends object, R, U extends object>(
+		host: ProfileHost,
+		key: string,
+		stored: StoredParts,
+		keyInfo: ProfileKeyInfo,
+		viewMode: boolean,
+	): Profile<D, R, U> {
+		return new Profile<D, R, U>(host, key, stored, keyInfo, viewMode);
 	}
 
 	/** True while this server holds the session lock and changes to Data are guaranteed to be saved. */
@@ -117,9 +136,14 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 		return !this.viewMode && this.host.isLoaded(this.key, this);
 	}
 
-	/** `MetaData.MetaTags[tagName]`. */
-	public GetMetaTag(tagName: string): unknown {
-		return this.MetaData.MetaTags.get(tagName);
+	/**
+	 * `MetaData.MetaTags[tagName]`, or undefined. Name the type you stored with SetMetaTag as the type argument.
+	 * @example
+	 * profile.SetMetaTag("DataVersion", 2);
+	 * const version = profile.GetMetaTag<number>("DataVersion") ?? 1;
+	 */
+	public GetMetaTag<T = unknown>(tagName: string): T | undefined {
+		return this.MetaData.MetaTags.get(tagName) as T | undefined;
 	}
 
 	/**
@@ -155,7 +179,7 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 			task.spawn(listener, session?.[0], session?.[1]);
 			return NO_CONNECTION;
 		}
-		this.releaseListeners ??= new ScriptSignal();
+		this.releaseListeners ??= ScriptSignal.create();
 		return this.releaseListeners.Connect(listener);
 	}
 
@@ -176,7 +200,7 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 			task.spawn(listener);
 			return NO_CONNECTION;
 		}
-		this.hopReadyListeners ??= new ScriptSignal();
+		this.hopReadyListeners ??= ScriptSignal.create();
 		return this.hopReadyListeners.Connect(listener);
 	}
 
@@ -224,7 +248,7 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 	/** View mode only: removes every global update from this payload before OverwriteAsync. */
 	public ClearGlobalUpdates(): void {
 		if (!this.viewMode) error("[ProfileService] Profile:ClearGlobalUpdates() only works in view mode", 2);
-		this.GlobalUpdates = new GlobalUpdates([0, []], "view");
+		this.GlobalUpdates = GlobalUpdates.create<GlobalUpdateType>([0, []], "view");
 	}
 
 	/**
@@ -267,3 +291,13 @@ export class Profile<DataType extends object = object, RobloxMetaData extends ob
 		this.hopReadyListeners?.DisconnectAll();
 	}
 }
+
+/**
+ * A profile read with ViewProfileAsync or a ProfileVersionQuery. The same class as Profile (in view mode); the name
+ * is the `@rbxts/profileservice` typings', so code written against them keeps compiling.
+ */
+export type ViewProfile<
+	DataType extends object = object,
+	RobloxMetaData = object,
+	GlobalUpdateType extends object = GlobalUpdateData,
+> = Profile<DataType, RobloxMetaData, GlobalUpdateType>;

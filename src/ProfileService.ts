@@ -1,6 +1,7 @@
 import type Signal from "@rbxts/signal";
 import { t } from "@rbxts/t";
 import type { DataStoreAdapter } from "./DataStoreAdapter";
+import type { GlobalUpdateData } from "./GlobalUpdates";
 import { ProfileStore, type ProfileStoreIndex } from "./ProfileStore";
 import { expectArgument } from "./internal/Arguments";
 import { Settings } from "./internal/Constants";
@@ -11,11 +12,11 @@ export interface ProfileServiceApi {
 	/**
 	 * True once the server has started shutting down. From then on, as in the original, LoadProfileAsync,
 	 * GlobalUpdateProfileAsync and ViewProfileAsync return undefined, WipeProfileAsync returns false and a new
-	 * ProfileVersionQuery lists nothing; arguments are still checked. Default false.
+	 * ProfileVersionQuery lists nothing; arguments are still checked. Default false. Read-only.
 	 */
-	ServiceLocked: boolean;
-	/** True during the critical state: many DataStore errors in a short time. Default false. */
-	CriticalState: boolean;
+	readonly ServiceLocked: boolean;
+	/** True during the critical state: many DataStore errors in a short time. Default false. Read-only. */
+	readonly CriticalState: boolean;
 	/** Fires with (errorMessage, profileStoreName, profileKey) for every DataStore error and skipped save. */
 	readonly IssueSignal: Signal<(errorMessage: string, profileStoreName: string, profileKey: string) => void>;
 	/** Fires with (profileStoreName, profileKey) when a key held a corrupted value that was replaced. */
@@ -30,11 +31,15 @@ export interface ProfileServiceApi {
 	 * @example
 	 * const store = ProfileService.GetProfileStore("PlayerData", { Coins: 0, Items: [] as string[] });
 	 */
-	GetProfileStore<DataType extends object, RobloxMetaData extends object = object>(
+	GetProfileStore<
+		DataType extends object,
+		RobloxMetaData = object,
+		GlobalUpdateType extends object = GlobalUpdateData,
+	>(
 		this: void,
 		profileStoreIndex: ProfileStoreIndex,
 		profileTemplate: DataType,
-	): ProfileStore<DataType, RobloxMetaData>;
+	): ProfileStore<DataType, RobloxMetaData, GlobalUpdateType>;
 	/**
 	 * Whether live stores reach Roblox's DataStores (false in Studio without API access, where they use an
 	 * in-memory store). May yield while the Studio check runs.
@@ -42,10 +47,10 @@ export interface ProfileServiceApi {
 	IsLive(this: void): boolean;
 }
 
-function GetProfileStore<DataType extends object, RobloxMetaData extends object = object>(
+function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateType extends object>(
 	profileStoreIndex: ProfileStoreIndex,
 	profileTemplate: DataType,
-): ProfileStore<DataType, RobloxMetaData> {
+): ProfileStore<DataType, RobloxMetaData, GlobalUpdateType> {
 	const method = "ProfileService.GetProfileStore()";
 	let name: unknown;
 	let scope: unknown;
@@ -77,11 +82,10 @@ function GetProfileStore<DataType extends object, RobloxMetaData extends object 
 	if (adapter !== undefined) {
 		expectArgument(method, "DataStore", adapter, t.table, "a DataStoreAdapter");
 	}
-	return new ProfileStore<DataType, RobloxMetaData>(
+	return ProfileStore.create<DataType, RobloxMetaData, GlobalUpdateType>(
 		name as string,
 		scope as string | undefined,
 		profileTemplate,
-		false,
 		adapter,
 	);
 }
@@ -104,6 +108,9 @@ export const ProfileService: ProfileServiceApi = {
 	},
 };
 
+/** The flags only ProfileService itself sets. */
+const writable = ProfileService as { ServiceLocked: boolean; CriticalState: boolean };
+
 /**
  * Starts ProfileService on this server, once: the Studio API-access check, the critical-state flag, and the
  * BindToClose that saves and releases every profile. Requiring the package starts nothing; the first
@@ -114,13 +121,13 @@ function start() {
 	ServiceState.started = true;
 	startLiveCheck();
 	ServiceState.criticalStateSignal.Connect((isCritical) => {
-		ProfileService.CriticalState = isCritical;
+		writable.CriticalState = isCritical;
 	});
 	// On shutdown: refuse new requests, save and release every loaded profile, and hold the server open until all
 	// saves and loads in flight are done (Roblox allows 30 s).
 	game.BindToClose(() => {
 		ServiceState.locked = true;
-		ProfileService.ServiceLocked = true;
+		writable.ServiceLocked = true;
 		for (const profile of [...ServiceState.autoSave]) profile.requestRelease();
 		while (ServiceState.activeSaveJobs > 0 || ServiceState.activeLoadJobs > 0) task.wait();
 	});

@@ -38,17 +38,20 @@ export type ProfileStoreIndex =
  * A set of profiles in one DataStore (name and scope), like `DataStoreService:GetDataStore()`. Loads profiles
  * with session locks, views them, sends them global updates and queries their versions.
  */
-export class ProfileStore<DataType extends object, RobloxMetaData extends object = object> {
+export class ProfileStore<
+	DataType extends object,
+	RobloxMetaData = object,
+	GlobalUpdateType extends object = GlobalUpdateData,
+> {
 	/**
 	 * The same store over an in-memory DataStore that forgets everything when the server stops, isolated from
 	 * the live one: for Studio testing, or for temporary profiles on live servers. `.Mock` of a mock store is that
 	 * same mock store.
 	 */
-	public readonly Mock: ProfileStore<DataType, RobloxMetaData>;
+	public readonly Mock: ProfileStore<DataType, RobloxMetaData, GlobalUpdateType>;
 	private readonly core: StoreCore;
 
-	/** @internal */
-	public constructor(
+	private constructor(
 		name: string,
 		scope: string | undefined,
 		template: DataType,
@@ -58,6 +61,16 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		this.core = new StoreCore(name, scope, template, isDotMock, adapter);
 		// `.Mock` of a mock store is the store itself: applying "use Mock" twice must never reach live keys.
 		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined);
+	}
+
+	/** @internal */
+	public static create<D extends object, R, U extends object>(
+		name: string,
+		scope: string | undefined,
+		template: D,
+		adapter: DataStoreAdapter | undefined,
+	): ProfileStore<D, R, U> {
+		return new ProfileStore<D, R, U>(name, scope, template, false, adapter);
 	}
 
 	/**
@@ -87,7 +100,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	public LoadProfileAsync(
 		profileKey: string,
 		notReleasedHandler: NotReleasedHandler = "ForceLoad",
-	): Profile<DataType, RobloxMetaData> | undefined {
+	): Profile<DataType, RobloxMetaData, GlobalUpdateType> | undefined {
 		const method = "ProfileStore:LoadProfileAsync()";
 		expectProfileKey(method, profileKey);
 		expectArgument(
@@ -115,7 +128,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		if (ServiceState.loadTokens.get(tokenId) === token) ServiceState.loadTokens.delete(tokenId);
 		if (!ok) error(result, 0);
 		if (result === undefined) return undefined;
-		return core.adopt<DataType, RobloxMetaData>(profileKey, result[0], result[1]);
+		return core.adopt<DataType, RobloxMetaData, GlobalUpdateType>(profileKey, result[0], result[1]);
 	}
 
 	/**
@@ -137,8 +150,8 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	 */
 	public GlobalUpdateProfileAsync(
 		profileKey: string,
-		updateHandler: (globalUpdates: GlobalUpdates<GlobalUpdateData>) => void,
-	): GlobalUpdates<GlobalUpdateData> | undefined {
+		updateHandler: (globalUpdates: GlobalUpdates<GlobalUpdateType>) => void,
+	): GlobalUpdates<GlobalUpdateType> | undefined {
 		const method = "ProfileStore:GlobalUpdateProfileAsync()";
 		expectProfileKey(method, profileKey);
 		expectArgument(method, "updateHandler", updateHandler, t.callback, "a function");
@@ -152,7 +165,10 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 	 * through OverwriteAsync. Yields; retries other DataStore errors.
 	 * @throws On a bad key or version argument.
 	 */
-	public ViewProfileAsync(profileKey: string, version?: string): Profile<DataType, RobloxMetaData> | undefined {
+	public ViewProfileAsync(
+		profileKey: string,
+		version?: string,
+	): Profile<DataType, RobloxMetaData, GlobalUpdateType> | undefined {
 		const method = "ProfileStore:ViewProfileAsync()";
 		expectProfileKey(method, profileKey);
 		expectArgument(method, "version", version, t.optional(t.string), "a version string or undefined");
@@ -163,7 +179,12 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 			if (result === false) return undefined;
 			if (result !== undefined) {
 				if (result.keyInfo === undefined) return undefined;
-				return core.makeProfile<DataType, RobloxMetaData>(profileKey, result.payload, result.keyInfo, true);
+				return core.makeProfile<DataType, RobloxMetaData, GlobalUpdateType>(
+					profileKey,
+					result.payload,
+					result.keyInfo,
+					true,
+				);
 			}
 			task.wait();
 		}
@@ -191,7 +212,7 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		sortDirection?: Enum.SortDirection,
 		minDate?: DateTime | number,
 		maxDate?: DateTime | number,
-	): ProfileVersionQuery<DataType, RobloxMetaData> {
+	): ProfileVersionQuery<DataType, RobloxMetaData, GlobalUpdateType> {
 		const method = "ProfileStore:ProfileVersionQuery()";
 		expectProfileKey(method, profileKey);
 		expectArgument(
@@ -206,7 +227,13 @@ export class ProfileStore<DataType extends object, RobloxMetaData extends object
 		expectArgument(method, "maxDate", maxDate, date, "a DateTime, Unix milliseconds or undefined");
 		const toMillis = (value: DateTime | number | undefined) =>
 			typeIs(value, "DateTime") ? value.UnixTimestampMillis : (value as number | undefined);
-		const query = new ProfileVersionQuery(this, profileKey, sortDirection, toMillis(minDate), toMillis(maxDate));
+		const query = ProfileVersionQuery.create<DataType, RobloxMetaData, GlobalUpdateType>(
+			this,
+			profileKey,
+			sortDirection,
+			toMillis(minDate),
+			toMillis(maxDate),
+		);
 		if (ServiceState.locked) query.finish();
 		return query;
 	}

@@ -31,11 +31,27 @@ export class ScriptSignal<T extends unknown[] = []> {
 	// Created on the first Connect: most of a profile's signals never get a listener.
 	private connections?: Connection<T>[];
 
+	// Only ProfileService fires these signals, so only it creates them.
+	private constructor() {}
+
+	/** @internal */
+	public static create<T extends unknown[] = []>(): ScriptSignal<T> {
+		return new ScriptSignal<T>();
+	}
+
 	/** Calls `listener` every time the signal fires, until the connection is disconnected. */
 	public Connect(listener: (...args: T) => void): ScriptConnection {
 		const connection = new Connection(this, listener);
 		(this.connections ??= []).push(connection);
 		return connection;
+	}
+
+	/**
+	 * The same as {@link Connect}: listeners already run in their own threads. It exists so that a Profile is
+	 * assignable where code written for the `@rbxts/profileservice` typings expects an RBXScriptSignal.
+	 */
+	public ConnectParallel(listener: (...args: T) => void): ScriptConnection {
+		return this.Connect(listener);
 	}
 
 	/** Calls `listener` the next time the signal fires, then disconnects. */

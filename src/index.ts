@@ -3,6 +3,7 @@ export type { ProfileServiceApi } from "./ProfileService";
 export { ProfileStore } from "./ProfileStore";
 export type { NotReleasedAnswer, NotReleasedHandler, ProfileStoreIndex } from "./ProfileStore";
 export { Profile } from "./Profile";
+export type { ViewProfile } from "./Profile";
 export type { ProfileMetaData } from "./Profile";
 export { GlobalUpdates } from "./GlobalUpdates";
 export type { GlobalUpdateData, GlobalUpdateEntry } from "./GlobalUpdates";

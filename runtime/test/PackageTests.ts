@@ -13,7 +13,12 @@ const root = resolve(".");
 let tarball: string | undefined;
 
 function run(command: string, args: string[], cwd: string): string {
-	return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+	try {
+		return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+	} catch (err) {
+		const failed = err as { stdout?: string; stderr?: string; message: string };
+		throw new Error(`${failed.message}\n${failed.stdout ?? ""}${failed.stderr ?? ""}`);
+	}
 }
 
 function listFiles(dir: string, prefix = ""): string[] {
@@ -167,6 +172,48 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			);
 			run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], game);
 			run("npx", ["rbxtsc"], game);
+			// Misuse the public types must refuse, type-checked by tsc (roblox-ts forbids @ts-expect-error): each
+			// directive that finds no error fails the check.
+			mkdirSync(join(game, "misuse"));
+			writeFileSync(
+				join(game, "misuse", "tsconfig.json"),
+				JSON.stringify({
+					extends: "../tsconfig.json",
+					compilerOptions: { noEmit: true, skipLibCheck: true, rootDir: ".." },
+					include: ["Misuse.ts"],
+				}),
+			);
+			writeFileSync(
+				join(game, "misuse", "Misuse.ts"),
+				[
+					"import ProfileService, {",
+					"\tGlobalUpdates,",
+					"\tProfile,",
+					"\tProfileStore,",
+					"\tProfileVersionQuery,",
+					"\tScriptSignal,",
+					'} from "@rbxts-profile/profileservice";',
+					"",
+					"export function misuse() {",
+					"\t// @ts-expect-error private constructor",
+					"\tnew ProfileStore();",
+					"\t// @ts-expect-error private constructor",
+					"\tnew Profile();",
+					"\t// @ts-expect-error private constructor",
+					"\tnew GlobalUpdates();",
+					"\t// @ts-expect-error private constructor",
+					"\tnew ProfileVersionQuery();",
+					"\t// @ts-expect-error private constructor",
+					"\tnew ScriptSignal();",
+					"\t// @ts-expect-error read-only",
+					"\tProfileService.ServiceLocked = true;",
+					"\t// @ts-expect-error read-only",
+					"\tProfileService.CriticalState = false;",
+					"}",
+					"",
+				].join("\n"),
+			);
+			run("npx", ["tsc", "-p", "misuse/tsconfig.json"], game);
 			const lines: string[] = [];
 			const code = await runEngine(
 				{

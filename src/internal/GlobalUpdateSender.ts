@@ -39,7 +39,7 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 					// Otherwise nothing was written since: the earlier attempt never landed.
 					if (verdict !== undefined) return false;
 				}
-				const updates = new GlobalUpdates<U>(latest.GlobalUpdates, "handler");
+				const updates = GlobalUpdates.create<U>(latest.GlobalUpdates, "handler");
 				const [ok, err] = pcall(() =>
 					callWithoutYield("The GlobalUpdateProfileAsync update handler", () => handler(updates)),
 				);
@@ -62,9 +62,9 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 			continue;
 		}
 		if (!result.cancelled || verdict === "landed")
-			return new GlobalUpdates<U>(result.payload.GlobalUpdates, "view");
+			return GlobalUpdates.create<U>(result.payload.GlobalUpdates, "view");
 		const found = findUncertainWrite(transport, key, uncertain!);
-		if (found === true) return new GlobalUpdates<U>(result.payload.GlobalUpdates, "view");
+		if (found === true) return GlobalUpdates.create<U>(result.payload.GlobalUpdates, "view");
 		if (found === false) uncertain = undefined;
 		else task.wait();
 	}

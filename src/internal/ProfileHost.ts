@@ -1,5 +1,5 @@
 import type { ProfileKeyInfo } from "../DataStoreAdapter";
-import type { GlobalUpdateData, GlobalUpdates } from "../GlobalUpdates";
+import type { GlobalUpdates } from "../GlobalUpdates";
 
 /**
  * What a Profile needs from the store that made it, without importing it (which would be a require cycle).
@@ -36,10 +36,10 @@ export interface ProfileInternals {
 		MetaTags: Map<string, unknown>;
 		MetaTagsLatest: Map<string, unknown>;
 	};
-	RobloxMetaData: object;
+	RobloxMetaData: unknown;
 	UserIds: number[];
 	KeyInfo: ProfileKeyInfo;
-	GlobalUpdates: GlobalUpdates<GlobalUpdateData>;
+	GlobalUpdates: Pick<GlobalUpdates, "latest" | "applyPending" | "deliver">;
 	Identify(): string;
 	readonly key: string;
 	readonly host: ProfileHost;

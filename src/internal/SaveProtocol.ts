@@ -141,7 +141,7 @@ function diagnoseRefusal(transport: StoreTransport, profile: ProfileInternals, m
 function writeOverwrite(profile: ProfileInternals, latest: StoredProfile) {
 	const source = profile.MetaData;
 	latest.Data = profile.Data;
-	latest.RobloxMetaData = profile.RobloxMetaData;
+	latest.RobloxMetaData = profile.RobloxMetaData as object;
 	latest.UserIds = profile.UserIds;
 	latest.MetaData = {
 		ProfileCreateTime: source.ProfileCreateTime,
@@ -180,7 +180,7 @@ function writeSession(
 	profile.GlobalUpdates.applyPending(latest.GlobalUpdates, writeData);
 	if (writeData) {
 		latest.Data = profile.Data;
-		latest.RobloxMetaData = profile.RobloxMetaData;
+		latest.RobloxMetaData = profile.RobloxMetaData as object;
 		latest.UserIds = profile.UserIds;
 		meta.MetaTags = profile.MetaData.MetaTags as unknown as Record<string, unknown>;
 	}

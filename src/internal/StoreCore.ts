@@ -6,6 +6,7 @@
  */
 import type { DataStoreAdapter, ProfileKeyInfo } from "../DataStoreAdapter";
 import { MockDataStoreAdapter } from "../MockDataStoreAdapter";
+import type { GlobalUpdateData } from "../GlobalUpdates";
 import { Profile } from "../Profile";
 import { RobloxDataStoreAdapter } from "../RobloxDataStoreAdapter";
 import { addToAutoSave, removeFromAutoSave, restartAutoSave } from "./AutoSave";
@@ -150,15 +151,15 @@ export class StoreCore implements ProfileHost, StoreTransport {
 	}
 
 	/** A Profile over a stored payload; MetaTagsLatest starts as a copy of the stored MetaTags. */
-	public makeProfile<D extends object, R extends object>(
+	public makeProfile<D extends object, R, U extends object = GlobalUpdateData>(
 		key: string,
 		payload: StoredProfile,
 		keyInfo: ProfileKeyInfo,
 		viewMode: boolean,
-	): Profile<D, R> {
+	): Profile<D, R, U> {
 		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
 		meta.MetaTagsLatest = deepCopy(meta.MetaTags);
-		return new Profile<D, R>(
+		return Profile.create<D, R, U>(
 			this,
 			key,
 			{
@@ -174,12 +175,12 @@ export class StoreCore implements ProfileHost, StoreTransport {
 	}
 
 	/** Makes a loaded profile active on this server: tracked, and in the auto-save rotation. */
-	public adopt<D extends object, R extends object>(
+	public adopt<D extends object, R, U extends object = GlobalUpdateData>(
 		key: string,
 		payload: StoredProfile,
 		keyInfo: ProfileKeyInfo,
-	): Profile<D, R> | undefined {
-		const profile = this.makeProfile<D, R>(key, payload, keyInfo, false);
+	): Profile<D, R, U> | undefined {
+		const profile = this.makeProfile<D, R, U>(key, payload, keyInfo, false);
 		this.loaded().set(key, profile);
 		addToAutoSave(profile);
 		if (ServiceState.locked) {
