@@ -1,2 +1,1 @@
--- The offline runtime's harness, injected by the engine into every simulated server as `RuntimeHarness`.
-return RuntimeHarness
+../runtime/harness/init.lua
