@@ -69,16 +69,23 @@ export = () => {
 	Runtime.waitUntil(() => alphaGame.profiles.get(alice)?.Data.Items.includes("Crown") === true, 120, "gift");
 
 	alpha.call(() => alphaGame.payEveryone(5)); // never saved: Alpha crashes before its next auto-save
-	note("server Alpha crashes with Alice on it (her last 5 coins were not saved yet)");
+	note(
+		"Alpha has the Crown and 5 more coins in Alice's data in memory only: the save that would store them (and " +
+			"clear the gift) has not happened yet",
+	);
+	note("server Alpha crashes with Alice on it");
 	alpha.crash();
 	const aliceOnBeta = beta.addPlayer(101, "Alice");
 	const crashStart = Runtime.now();
-	note("Alice rejoins on Beta; Alpha's lock is dead, so Beta waits out the ForceLoad steps and takes it");
+	note(
+		"Alice rejoins on Beta; Alpha answers none of Beta's hand-off requests, so Beta takes the lock once it is 40 s stale",
+	);
 	Runtime.waitUntil(() => betaGame.profiles.has(aliceOnBeta), 600, "Alice on Beta");
 	note(`Alice plays again, ${"%.1f".format(Runtime.now() - crashStart)} s after rejoining`);
 	note(
-		"the Crown Alpha took in was never saved, so Beta receives it again: a gift is cleared in the same save that " +
-			"stores it, so it arrives exactly once",
+		"Beta delivers the Crown gift again: the copy Alpha took in was lost with Alpha, unsaved, and the gift stayed " +
+			"pending in the store. A gift is cleared in the same save that stores it, so the stored data ends up " +
+			"with exactly one Crown (see the final stored profiles)",
 	);
 
 	note("Beta shuts down: every profile is saved and released");

@@ -152,7 +152,8 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	const types = [...((gameOptions.types as string[] | undefined) ?? ["types", "compiler-types"]), "testez/globals"];
 	// The game's compiler options, with every path made relative to the private folder, and the specs folder
 	// compiled beside the game's sources (rootDirs keeps their layout: out/<rootDir>/..., out/<specs>/...).
-	const { rootDir: _rootDir, extends: _extends, ...inherited } = gameOptions;
+	const inherited = { ...gameOptions };
+	delete inherited.rootDir;
 	const fromPrivate = (path: unknown) => relative(privateDir, resolve(tsconfigDir, String(path)));
 	const compilerOptions: Record<string, unknown> = {
 		...inherited,
@@ -167,11 +168,7 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	if (gameOptions.baseUrl !== undefined) compilerOptions.baseUrl = fromPrivate(gameOptions.baseUrl);
 	writeFileSync(
 		join(privateDir, "tsconfig.json"),
-		JSON.stringify(
-			{ compilerOptions, include: [fromPrivate(rootDir), fromPrivate(specsDir)] },
-			undefined,
-			"\t",
-		),
+		JSON.stringify({ compilerOptions, include: [fromPrivate(rootDir), fromPrivate(specsDir)] }, undefined, "\t"),
 	);
 
 	// The game's tree, pointed at the private build; the specs and this package's TestEZ added.
@@ -192,16 +189,23 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	services.ReplicatedStorage ??= { $className: "ReplicatedStorage" };
 	services.ReplicatedStorage.__TestEZ = { $path: normalize(relative(privateDir, join(testez, "src"))) };
 	const testProject = join(privateDir, "test.project.json");
-	writeFileSync(
-		testProject,
-		JSON.stringify({ name: `${project.name ?? "game"}-specs`, tree }, undefined, "\t"),
-	);
+	writeFileSync(testProject, JSON.stringify({ name: `${project.name ?? "game"}-specs`, tree }, undefined, "\t"));
 
 	if (!flags["no-build"]) {
 		const compiler = gameCompiler(root);
 		const build = spawnSync(
 			process.execPath,
-			[compiler, "-p", join(privateDir, "tsconfig.json"), "--rojo", testProject, "--type", "game", "-i", join(privateDir, "include")],
+			[
+				compiler,
+				"-p",
+				join(privateDir, "tsconfig.json"),
+				"--rojo",
+				testProject,
+				"--type",
+				"game",
+				"-i",
+				join(privateDir, "include"),
+			],
 			{ cwd: root, stdio: "inherit" },
 		);
 		if (build.status !== 0) {
@@ -279,9 +283,14 @@ function linkScope(root: string, config: Config): string[] {
 	if (existsSync(tsconfigFile)) {
 		const text = readFileSync(tsconfigFile, "utf8");
 		if (!text.includes("node_modules/@rbxts-profile")) {
-			const edited = text.replace(/("typeRoots"\s*:\s*\[[^\]]*?"node_modules\/@rbxts")/, '$1, "node_modules/@rbxts-profile"');
+			const edited = text.replace(
+				/("typeRoots"\s*:\s*\[[^\]]*?"node_modules\/@rbxts")/,
+				'$1, "node_modules/@rbxts-profile"',
+			);
 			if (edited === text) {
-				process.stdout.write(`rbxts-runtime init: add "node_modules/@rbxts-profile" to typeRoots in ${config.tsconfig}\n`);
+				process.stdout.write(
+					`rbxts-runtime init: add "node_modules/@rbxts-profile" to typeRoots in ${config.tsconfig}\n`,
+				);
 			} else {
 				writeFileSync(tsconfigFile, edited);
 				changed.push(`${config.tsconfig} typeRoots`);
@@ -292,8 +301,7 @@ function linkScope(root: string, config: Config): string[] {
 	if (existsSync(projectFile)) {
 		const project = readJson(projectFile) as { tree: Record<string, RojoNode> };
 		const modules = (project.tree.ReplicatedStorage?.rbxts_include as RojoNode | undefined)?.node_modules as
-			| RojoNode
-			| undefined;
+			RojoNode | undefined;
 		if (modules === undefined) {
 			process.stdout.write(
 				`rbxts-runtime init: map "node_modules/@rbxts-profile" next to "@rbxts" in ${config.project}\n`,

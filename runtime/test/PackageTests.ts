@@ -3,8 +3,9 @@
  * fresh roblox-ts game that installs the tarball compiles and runs a server script that uses it.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
@@ -229,4 +230,103 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			assert.match(output, /scratch game: 7 coins, Sword/);
 		},
 	],
+	[
+		"the README's offline-testing section, followed verbatim in a game made from the standard template",
+		async () => {
+			const tarball = packOnce();
+			// The layout the README assumes: the clone in ../profileservice, both tarballs where npm pack writes them.
+			const base = tempDir("profileservice-readme-");
+			const clone = join(base, "profileservice");
+			mkdirSync(join(clone, "runtime"), { recursive: true });
+			cpSync(tarball, join(clone, "rbxts-profile-profileservice-0.1.0.tgz"));
+			run("npx", ["tsc", "-p", "runtime/tsconfig.build.json"], root);
+			const runtimePack = JSON.parse(
+				run(
+					"npm",
+					["pack", "--pack-destination", join(clone, "runtime"), "--json", "--ignore-scripts"],
+					join(root, "runtime"),
+				),
+			) as Array<{ filename: string }>;
+			assert.equal(runtimePack[0].filename, "rbxts-profile-runtime-0.1.0.tgz");
+			const game = join(base, "game");
+			cpSync(join(root, "runtime", "test", "template"), game, { recursive: true });
+			rmSync(join(game, "README.md"));
+			renameTemplateFiles(game);
+			run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], game);
+			run("npx", ["rbxtsc"], game);
+			const before = { out: hashTree(join(game, "out")), include: hashTree(join(game, "include")) };
+
+			const readme = readFileSync(join(root, "README.md"), "utf8");
+			const section = readme.slice(readme.indexOf("## Testing your game's data code offline"));
+			const block = /```sh\n([\s\S]*?)```/.exec(section);
+			assert.ok(block, "no sh block in the README section");
+			const commands = block[1].trim().split("\n");
+			assert.equal(commands[commands.length - 1], "npx rbxts-runtime test");
+			const temps = new Set(readdirSync(tmpdir()));
+			let last = { status: 0, output: "" };
+			for (const command of commands) {
+				const result = spawnSync("sh", ["-c", command], { cwd: game, encoding: "utf8" });
+				last = { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+				if (command !== commands[commands.length - 1])
+					assert.equal(last.status, 0, `${command}\n${last.output}`);
+			}
+			assert.equal(last.status, 0, last.output);
+			assert.match(last.output, /\n1 passed, 0 failed, 0 skipped/);
+			assert.ok(existsSync(join(game, "test", "first.spec.ts")));
+
+			// A failing spec fails the command.
+			writeFileSync(
+				join(game, "test", "failing.spec.ts"),
+				'export = () => {\n\tit("fails on purpose", () => {\n\t\texpect(1 + 1).to.equal(3);\n\t});\n};\n',
+			);
+			const failing = spawnSync("npx", ["rbxts-runtime", "test"], { cwd: game, encoding: "utf8" });
+			assert.equal(failing.status, 1, failing.stdout);
+			assert.match(failing.stdout, /fails on purpose/);
+			assert.match(failing.stdout, /\n1 passed, 1 failed, 0 skipped/);
+
+			// --filter and --verbose: the filtered-out file says so.
+			const filtered = spawnSync(
+				"npx",
+				["rbxts-runtime", "test", "--filter", "crashed", "--verbose", "--no-build"],
+				{
+					cwd: game,
+					encoding: "utf8",
+				},
+			);
+			assert.equal(filtered.status, 0, filtered.stdout);
+			assert.match(filtered.stdout, /failing\.spec +0 tests run \(1 filtered out\)/);
+
+			// The game's own build is untouched, and nothing was left in the temp folder.
+			assert.deepEqual(hashTree(join(game, "out")), before.out);
+			assert.deepEqual(hashTree(join(game, "include")), before.include);
+			const leftover = readdirSync(tmpdir()).filter((name) => !temps.has(name));
+			assert.deepEqual(leftover, []);
+		},
+	],
 ];
+
+/** The template keeps `.gitignore` as `gitignore` and its sources as `.txt`; a new game has the real names. */
+function renameTemplateFiles(dir: string) {
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) renameTemplateFiles(path);
+		else if (entry.name === "gitignore") moveFile(path, join(dir, ".gitignore"));
+		else if (entry.name.endsWith(".ts.txt")) moveFile(path, path.slice(0, -".txt".length));
+	}
+}
+
+function moveFile(from: string, to: string) {
+	cpSync(from, to);
+	rmSync(from);
+}
+
+/** Every file under `dir` with its hash, to prove a folder unchanged. */
+function hashTree(dir: string): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const file of listFiles(dir)) {
+		out[file] = createHash("sha256")
+			.update(readFileSync(join(dir, file)))
+			.digest("hex");
+	}
+	return out;
+}
