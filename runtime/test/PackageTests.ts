@@ -303,6 +303,29 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			assert.deepEqual(leftover, []);
 		},
 	],
+	[
+		"rbxts-runtime test says clearly when the game has no roblox-ts",
+		() => {
+			const game = tempDir("profileservice-nocompiler-");
+			mkdirSync(join(game, "test"));
+			writeFileSync(join(game, "package.json"), JSON.stringify({ name: "no-compiler", version: "1.0.0" }));
+			writeFileSync(join(game, "tsconfig.json"), JSON.stringify({ compilerOptions: { outDir: "out" } }));
+			writeFileSync(
+				join(game, "default.project.json"),
+				JSON.stringify({ name: "g", tree: { $className: "DataModel" } }),
+			);
+			run("npx", ["tsc", "-p", "runtime/tsconfig.build.json"], root);
+			const result = spawnSync(process.execPath, [join(root, "runtime/dist/GameCli.js"), "test"], {
+				cwd: game,
+				encoding: "utf8",
+			});
+			assert.equal(result.status, 1, result.stdout + result.stderr);
+			assert.match(
+				result.stderr,
+				/roblox-ts is not installed in this game; run `npm install --save-dev roblox-ts`/,
+			);
+		},
+	],
 ];
 
 /** The template keeps `.gitignore` as `gitignore` and its sources as `.txt`; a new game has the real names. */
