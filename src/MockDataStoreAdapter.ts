@@ -22,7 +22,6 @@ interface MockVersion {
 }
 
 const PAGE_SIZE = 100;
-const MAX_METADATA_LENGTH = 300;
 
 /**
  * What Roblox's UpdateAsync would refuse to store, as its error message, or undefined. The mock refuses the same
@@ -45,8 +44,8 @@ function refusalOf(value: unknown, userIds: unknown, metadata: unknown): string 
 		if (!typeIs(metadata, "table") || findUnstorable(metadata, "metadata") !== undefined) {
 			return "513: Attribute metadata format is invalid.";
 		}
-		if (encodedLength(metadata) > MAX_METADATA_LENGTH) {
-			return `511: Metadata attribute size exceeds ${MAX_METADATA_LENGTH} limit.`;
+		if (encodedLength(metadata) > Settings.MaxMetadataLength) {
+			return `511: Metadata attribute size exceeds ${Settings.MaxMetadataLength} limit.`;
 		}
 	}
 	return undefined;

@@ -23,6 +23,8 @@ export const Settings = {
 	MaxKeyLength: 50,
 	MaxNameLength: 50,
 	MaxValueLength: 4194304,
+	/** Characters of a key's encoded metadata. */
+	MaxMetadataLength: 300,
 	/** Share of the value limit past which every save warns. */
 	SizeWarningShare: 0.8,
 	/** Share of the value limit from which every save measures the encoded size (adapters that validate values). */

@@ -1,7 +1,7 @@
 import { sessionKey } from "./Keys";
 import { HttpService, MessagingService } from "@rbxts/services";
 import { Settings } from "./Constants";
-import { ServiceState } from "./ServiceState";
+import { ServiceState, type HandOffWait } from "./ServiceState";
 
 /**
  * Fast hand-off between live servers, and a liveness probe for a holder that may have crashed. A server that wants a
@@ -25,15 +25,6 @@ interface HandOffMessage {
 	s: string;
 	k: string;
 	j: string;
-}
-
-/** What a requester has heard about one key's hand-off. @internal */
-export interface HandOffWait {
-	acked: boolean;
-	released: boolean;
-	/** Requests sent, and how many of their echoes came back. */
-	sent: number;
-	echoes: number;
 }
 
 /** How a probe of the holder ended. @internal */
@@ -115,14 +106,15 @@ export function probeHolder(holderJobId: string, lookup: string, key: string): P
 	const id = waiterId(lookup, key);
 	const state: HandOffWait = { acked: false, released: false, sent: 0, echoes: 0 };
 	ServiceState.handOffWaits.set(id, state);
+	let lastSent = 0;
 	const send = () => {
 		state.sent += 1;
+		lastSent = os.clock();
 		const message: HandOffMessage = { t: "release", s: lookup, k: key, j: ServiceState.jobId };
 		publish(holderJobId, message);
 		publish(ServiceState.jobId, { ...message, t: "echo" });
 	};
 	send();
-	let lastSent = os.clock();
 	let ackedAt: number | undefined;
 	let result: ProbeResult = "unknown";
 	for (;;) {
@@ -146,16 +138,7 @@ export function probeHolder(holderJobId: string, lookup: string, key: string): P
 			break;
 		}
 		send();
-		lastSent = os.clock();
 	}
 	if (ServiceState.handOffWaits.get(id) === state) ServiceState.handOffWaits.delete(id);
 	return result;
-}
-
-/**
- * The requester this server's release of `id` should hand the lock to (a server that asked for it through
- * MessagingService), if any. @internal
- */
-export function handOffGrantee(id: string): string | undefined {
-	return ServiceState.handOffGrants.get(id);
 }

@@ -92,11 +92,9 @@ export function loadRounds(
 						if (handed !== undefined) return handed;
 					} else if (probe === "silent") {
 						silent = { jobId: holder[1], lastUpdate: meta.LastUpdate };
-						state = afterSilence(state, silent, holder[1], meta.LastUpdate, os.time());
 					}
-				} else if (silent !== undefined) {
-					state = afterSilence(state, silent, holder[1], meta.LastUpdate, os.time());
 				}
+				if (silent !== undefined) state = afterSilence(state, silent, holder[1], meta.LastUpdate, os.time());
 			}
 			task.wait(step.delay);
 		}

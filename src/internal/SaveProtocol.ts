@@ -9,8 +9,7 @@
  * @internal
  */
 import { MetaDataUpdatedFields, Settings } from "./Constants";
-import { handOffGrantee } from "./HandOff";
-import { sameSession, type SessionTag, type StoredMetaData, type StoredProfile } from "./Payload";
+import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState, thisSession } from "./ServiceState";
 import type { StoreTransport, UpdateOutcome } from "./Transport";
@@ -112,11 +111,9 @@ function checkStorable(transport: StoreTransport, profile: ProfileInternals): st
 		ServiceState.corruptionSignal.Fire(transport.name, profile.key);
 		return skipSave(transport, profile, `Data is ${shown}, not a table`);
 	}
-	if (transport.getAdapter().ValidatesValues === true) {
-		const problem = sizeCheckDue(profile) ? checkSize(profile) : undefined;
-		return problem === undefined ? undefined : skipSave(transport, profile, problem);
-	}
-	const problem = unstorablePart(profile) ?? checkSize(profile);
+	let problem: string | undefined;
+	if (transport.getAdapter().ValidatesValues !== true) problem = unstorablePart(profile) ?? checkSize(profile);
+	else if (sizeCheckDue(profile)) problem = checkSize(profile);
 	return problem === undefined ? undefined : skipSave(transport, profile, problem);
 }
 
@@ -126,15 +123,12 @@ function checkStorable(transport: StoreTransport, profile: ProfileInternals): st
  * pay for the walk.
  */
 function diagnoseRefusal(transport: StoreTransport, profile: ProfileInternals, message: string): string {
-	const problem =
-		unstorablePart(profile) ??
-		(() => {
-			const [encoded, size] = pcall(encodedLength, storedShape(profile));
-			if (encoded) profile.lastSize = size;
-			return encoded && size > Settings.MaxValueLength ? overLimit(size) : undefined;
-		})() ??
-		`the DataStore refused the value (${message})`;
-	return skipSave(transport, profile, problem);
+	const unstorable = unstorablePart(profile);
+	if (unstorable !== undefined) return skipSave(transport, profile, unstorable);
+	const [encoded, size] = pcall(encodedLength, storedShape(profile));
+	if (encoded) profile.lastSize = size;
+	const overLimitProblem = encoded && size > Settings.MaxValueLength ? overLimit(size) : undefined;
+	return skipSave(transport, profile, overLimitProblem ?? `the DataStore refused the value (${message})`);
 }
 
 /** Writes a view over whatever the key holds (wiped, corrupted, ...), without any lock. */
@@ -186,18 +180,15 @@ function writeSession(
 	}
 	meta.LastUpdate = os.time();
 	if (!release && !forceLoadPending) return;
+	// forceLoadPending: ForceLoadSession is another server's, so it is the requester to hand the lock to.
 	const requester = meta.ForceLoadSession;
-	if (grantee !== undefined && typeIs(requester, "table") && requester[1] === grantee && !forceLoadIsMe(meta, me)) {
+	if (forceLoadPending && requester !== undefined && grantee !== undefined && requester[1] === grantee) {
 		meta.ActiveSession = requester;
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
 	} else {
 		meta.ActiveSession = undefined;
 	}
-}
-
-function forceLoadIsMe(meta: StoredMetaData, me: SessionTag) {
-	return sameSession(meta.ForceLoadSession, me[0], me[1]);
 }
 
 /** After an auto-save or release: adopt what the key holds, deliver global updates, notice a lost lock. */
@@ -261,7 +252,7 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 		const result = transport.update(profile.key, {
 			edit: (latest, _, missing) => {
 				if (mode === "Overwrite") return writeOverwrite(profile, latest);
-				const grantee = handOffGrantee(releasingId);
+				const grantee = ServiceState.handOffGrants.get(releasingId);
 				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount, grantee);
 			},
 			refused: (message) => {

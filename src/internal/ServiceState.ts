@@ -4,6 +4,15 @@ import { IssueTracker } from "./IssueTracker";
 import type { ProfileInternals } from "./ProfileHost";
 import { WriteQueue } from "./WriteQueue";
 
+/** What a requester has heard about one key's hand-off. @internal */
+export interface HandOffWait {
+	acked: boolean;
+	released: boolean;
+	/** Requests sent, and how many of their echoes came back. */
+	sent: number;
+	echoes: number;
+}
+
 /**
  * Everything this server's ProfileService keeps between calls, in one place: every ProfileStore, the auto-save
  * rotation, the write queue and the hand-off exchange read and write it here. Creating it has no side effect; the
@@ -37,7 +46,7 @@ export const ServiceState = {
 	/** Spaces writes to a key and waits for request budget. */
 	writeQueue: new WriteQueue(),
 	/** Hand-off requests this server is waiting on (live\0lookup\0key), with what the holder said so far. */
-	handOffWaits: new Map<string, { acked: boolean; released: boolean; sent: number; echoes: number }>(),
+	handOffWaits: new Map<string, HandOffWait>(),
 	/** Keys (live\0lookup\0key) whose release here hands the lock to the requester's job id, if still asking. */
 	handOffGrants: new Map<string, string>(),
 	/** "no", "subscribing" or "yes": this server's subscription to its hand-off topic. */

@@ -1,4 +1,5 @@
 import { HttpService } from "@rbxts/services";
+import { Settings } from "./Constants";
 import type { ProfileKeyInfo } from "../DataStoreAdapter";
 import { deepEqual, normalizePayload, type StoredGlobalUpdates } from "./Payload";
 
@@ -26,7 +27,6 @@ export interface UncertainWrite {
 
 /** The key-metadata field that carries the nonce. @internal */
 export const NONCE_FIELD = "ProfileServiceUpdateId";
-const MAX_METADATA_LENGTH = 300;
 /** Versions listed from this long before the attempt when the key was empty (servers' clocks differ). */
 const CLOCK_MARGIN_MS = 60_000;
 
@@ -45,7 +45,7 @@ export function metadataWithNonce(metadata: object | undefined, nonce: string): 
 	if (metadata !== undefined) for (const [k, v] of pairs(metadata as Map<string, unknown>)) merged.set(k, v);
 	merged.set(NONCE_FIELD, nonce);
 	const [ok, encoded] = pcall(() => HttpService.JSONEncode(merged));
-	return ok && encoded.size() <= MAX_METADATA_LENGTH ? merged : undefined;
+	return ok && encoded.size() <= Settings.MaxMetadataLength ? merged : undefined;
 }
 
 /** Whether a stored value (and its key info) is the write's. @internal */
