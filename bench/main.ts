@@ -210,19 +210,21 @@ function shutdown(kind: "ours" | "original", count: number, errorPercent: number
 }
 
 /**
- * Server B loads a profile that live server A holds, at `phases` points of A's auto-save cycle: seconds from B's
+ * Server B loads a profile server A holds, at `phases` evenly spaced points of A's 30 s auto-save cycle, starting
+ * `offset` seconds after A's load; with `crashHolder`, A crashes just before B loads. Seconds from B's
  * LoadProfileAsync until it returns, per phase.
  */
-function handOff(kind: "ours" | "original", phases: number) {
+function phasedLoads(kind: "ours" | "original", phases: number, name: string, offset: number, crashHolder: boolean) {
 	const times: number[] = [];
 	for (let phase = 0; phase < phases; phase++) {
-		const a = Runtime.startServer({ name: `${kind}-A${phase}` });
-		const b = Runtime.startServer({ name: `${kind}-B${phase}` });
-		const key = `HandOff_${phase}`;
-		const storeA = storeOf(kind, a, `HandOff_${kind}`);
+		const a = Runtime.startServer({ name: `${kind}-${name}-A${phase}` });
+		const b = Runtime.startServer({ name: `${kind}-${name}-B${phase}` });
+		const key = `${name}_${phase}`;
+		const storeA = storeOf(kind, a, `${name}_${kind}`);
 		a.call(() => storeA.LoadProfileAsync(key));
-		Runtime.wait(1 + (phase * 30) / phases);
-		const storeB = storeOf(kind, b, `HandOff_${kind}`);
+		Runtime.wait(offset + (phase * 30) / phases);
+		if (crashHolder) a.crash();
+		const storeB = storeOf(kind, b, `${name}_${kind}`);
 		const start = Runtime.now();
 		if (b.call(() => storeB.LoadProfileAsync(key)) === undefined) error(`bench: B could not load ${key}`);
 		times.push(Runtime.now() - start);
@@ -232,28 +234,11 @@ function handOff(kind: "ours" | "original", phases: number) {
 	return { times, p50: percentile(times, 0.5), max: percentile(times, 1) };
 }
 
-/**
- * Server A crashes holding a profile, at `phases` points of its auto-save cycle; server B then loads it with the
- * default ForceLoad: seconds from B's LoadProfileAsync until it returns, per phase.
- */
-function takeover(kind: "ours" | "original", phases: number) {
-	const times: number[] = [];
-	for (let phase = 0; phase < phases; phase++) {
-		const a = Runtime.startServer({ name: `${kind}-crashed${phase}` });
-		const b = Runtime.startServer({ name: `${kind}-next${phase}` });
-		const key = `Crash_${phase}`;
-		const storeA = storeOf(kind, a, `Crash_${kind}`);
-		a.call(() => storeA.LoadProfileAsync(key));
-		Runtime.wait(31 + (phase * 30) / phases);
-		a.crash();
-		const storeB = storeOf(kind, b, `Crash_${kind}`);
-		const start = Runtime.now();
-		if (b.call(() => storeB.LoadProfileAsync(key)) === undefined) error(`bench: B could not load ${key}`);
-		times.push(Runtime.now() - start);
-		b.crash();
-	}
-	return { times, p50: percentile(times, 0.5), max: percentile(times, 1) };
-}
+/** A live holder asked for its profile. */
+const handOff = (kind: "ours" | "original", phases: number) => phasedLoads(kind, phases, "HandOff", 1, false);
+
+/** A crashed holder's lock taken with the default ForceLoad, the crash after A's first auto-save. */
+const takeover = (kind: "ours" | "original", phases: number) => phasedLoads(kind, phases, "Crash", 31, true);
 
 export = () => {
 	Runtime.setTimeLimit(24 * 3600);

@@ -120,6 +120,14 @@ function retarget(node: RojoNode, moveTo: (path: string) => string): RojoNode {
 
 const normalize = (path: string) => path.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/$/, "");
 
+/** The game's compiler options (none when it has no tsconfig yet) and the folder of its sources (rootDir). */
+function gameCompilerOptions(tsconfigFile: string) {
+	const options = existsSync(tsconfigFile)
+		? ((readJson(tsconfigFile).compilerOptions ?? {}) as Record<string, unknown>)
+		: {};
+	return { options, sourceDir: resolve(dirname(tsconfigFile), String(options.rootDir ?? "src")) };
+}
+
 async function test(root: string, flags: Record<string, string | boolean>) {
 	const config = loadConfig(root, flags);
 	const projectFile = resolve(root, config.project);
@@ -131,10 +139,10 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	const privateDir = join(root, PRIVATE_DIR);
 	mkdirSync(privateDir, { recursive: true });
 
-	const gameOptions = (readJson(tsconfigFile).compilerOptions ?? {}) as Record<string, unknown>;
+	const { options: gameOptions, sourceDir } = gameCompilerOptions(tsconfigFile);
 	const tsconfigDir = dirname(tsconfigFile);
 	const outDir = normalize(relative(root, resolve(tsconfigDir, String(gameOptions.outDir ?? "out"))));
-	const rootDir = normalize(relative(root, resolve(tsconfigDir, String(gameOptions.rootDir ?? "src"))));
+	const rootDir = normalize(relative(root, sourceDir));
 	const specsRel = normalize(relative(root, specsDir));
 	const testez = testezDir();
 	// roblox-ts expects the packages in node_modules beside its tsconfig: the private folder links to the game's.
@@ -157,7 +165,7 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	const fromPrivate = (path: unknown) => relative(privateDir, resolve(tsconfigDir, String(path)));
 	const compilerOptions: Record<string, unknown> = {
 		...inherited,
-		rootDirs: [fromPrivate(rootDir), fromPrivate(specsDir)],
+		rootDirs: [fromPrivate(sourceDir), fromPrivate(specsDir)],
 		outDir: "out",
 		typeRoots,
 		types,
@@ -168,7 +176,7 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	if (gameOptions.baseUrl !== undefined) compilerOptions.baseUrl = fromPrivate(gameOptions.baseUrl);
 	writeFileSync(
 		join(privateDir, "tsconfig.json"),
-		JSON.stringify({ compilerOptions, include: [fromPrivate(rootDir), fromPrivate(specsDir)] }, undefined, "\t"),
+		JSON.stringify({ compilerOptions, include: [fromPrivate(sourceDir), fromPrivate(specsDir)] }, undefined, "\t"),
 	);
 
 	// The game's tree, pointed at the private build; the specs and this package's TestEZ added.
@@ -340,7 +348,10 @@ function init(root: string, flags: Record<string, string | boolean>) {
 						noEmit: true,
 						types: ["types", "compiler-types", "testez/globals"],
 					},
-					include: [".", `../${normalize(relative(root, resolve(root, "src")))}`],
+					include: [
+						".",
+						normalize(relative(specsDir, gameCompilerOptions(resolve(root, config.tsconfig)).sourceDir)),
+					],
 				},
 				undefined,
 				"\t",

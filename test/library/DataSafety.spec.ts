@@ -1,6 +1,6 @@
 import Runtime, { type SimServer } from "../Runtime";
 import { expectContains } from "../Expect";
-import { ours, receiveGifts, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
+import { ours, receiveGifts, startServers, storeOn, stored, resetDefaults, collectIssues } from "./Fixtures";
 
 /** How many versions (deleted markers included) the world's DataStore holds for a key. */
 function versionCount(key: string) {
@@ -198,8 +198,7 @@ export = () => {
 	describe("ViewProfileAsync with a version", () => {
 		it("returns undefined with a warning for a version the DataStore rejects, without retrying", () => {
 			const [a] = startServers("A");
-			const issues: string[] = [];
-			ours(a).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+			const issues = collectIssues(a);
 			const profile = a.call(() => storeOn(a).LoadProfileAsync("BadVersion_1"))!;
 			profile.Release();
 			Runtime.wait(7);

@@ -39,6 +39,13 @@ export function stored(key: string, name = "PlayerData", scope?: string) {
 		| undefined;
 }
 
+/** Every IssueSignal message of the server's ProfileService from now on, in order. */
+export function collectIssues(server: SimServer): string[] {
+	const issues: string[] = [];
+	ours(server).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+	return issues;
+}
+
 export function startServers(...names: string[]): SimServer[] {
 	return names.map((name) => Runtime.startServer({ name }));
 }

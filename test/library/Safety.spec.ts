@@ -1,13 +1,12 @@
 import Runtime from "../Runtime";
-import { ours, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
+import { startServers, storeOn, stored, resetDefaults, collectIssues } from "./Fixtures";
 
 export = () => {
 	beforeEach(resetDefaults);
 
 	it("skips a save holding a function, naming its path; the last good save stays and the profile stays active", () => {
 		const [a] = startServers("A");
-		const issues: string[] = [];
-		ours(a).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+		const issues = collectIssues(a);
 		const profile = a.call(() => storeOn(a).LoadProfileAsync("Bad_1"))!;
 		profile.Data.Coins = 1;
 		profile.Save();
@@ -38,8 +37,7 @@ export = () => {
 
 	it("names Instances, NaN, mixed and sparse tables and non-string keys", () => {
 		const [a] = startServers("A");
-		const issues: string[] = [];
-		ours(a).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+		const issues = collectIssues(a);
 		const profile = a.call(() => storeOn(a).LoadProfileAsync("Bad_2"))!;
 		const data = profile.Data as unknown as Record<string, unknown>;
 		const cases: Array<[unknown, string]> = [
@@ -64,8 +62,7 @@ export = () => {
 
 	it("refuses data over 4,194,304 characters, and warns past 80 % of it", () => {
 		const [a] = startServers("A");
-		const issues: string[] = [];
-		ours(a).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+		const issues = collectIssues(a);
 		const profile = a.call(() => storeOn(a).LoadProfileAsync("Big_1"))!;
 		const data = profile.Data as unknown as Record<string, unknown>;
 		data.Blob = string.rep("x", 3500000);

@@ -6,7 +6,7 @@
  */
 import type { DataStoreAdapter, ProfileTransform } from "../../src";
 import Runtime from "../Runtime";
-import { ours, resetDefaults, startServers, storeOn, stored, TEMPLATE } from "./Fixtures";
+import { ours, resetDefaults, startServers, storeOn, stored, TEMPLATE, collectIssues } from "./Fixtures";
 
 /** UpdateAsync requests sent for a key (of any store: the keys of this file are unique). */
 const writes = (key: string) => Runtime.store().stats().byKey[`UpdateAsync ${key}`] ?? 0;
@@ -16,8 +16,7 @@ export = () => {
 
 	it("names the value the DataStore refused, keeps the last good save, and keeps the profile active", () => {
 		const [a] = startServers("A");
-		const issues: string[] = [];
-		ours(a).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+		const issues = collectIssues(a);
 		const profile = a.call(() => storeOn(a).LoadProfileAsync("Refused_1"))!;
 		profile.Data.Coins = 1;
 		profile.Save();
@@ -56,8 +55,7 @@ export = () => {
 
 	it("refuses data that grew past the limit between size checks, through the DataStore's own check", () => {
 		const [a] = startServers("A");
-		const issues: string[] = [];
-		ours(a).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+		const issues = collectIssues(a);
 		const profile = a.call(() => storeOn(a).LoadProfileAsync("Grew_1"))!;
 		profile.Save();
 		Runtime.wait(10);
@@ -100,8 +98,7 @@ export = () => {
 
 	it("makes the mock store refuse what Roblox refuses, naming the value", () => {
 		const [a] = startServers("A");
-		const issues: string[] = [];
-		ours(a).ProfileService.IssueSignal.Connect((message) => issues.push(message));
+		const issues = collectIssues(a);
 		const mock = storeOn(a, "MockChecks").Mock;
 		const profile = a.call(() => mock.LoadProfileAsync("Mocked_1"))!;
 		profile.Data.Coins = 3;
@@ -148,8 +145,7 @@ export = () => {
 				return math.huge;
 			},
 		};
-		const issues: string[] = [];
-		lib.ProfileService.IssueSignal.Connect((message) => issues.push(message));
+		const issues = collectIssues(a);
 		const store = lib.ProfileService.GetProfileStore({ Name: "Custom", DataStore: adapter }, TEMPLATE);
 		const profile = a.call(() => store.LoadProfileAsync("Custom_1"))!;
 		Runtime.wait(7);
