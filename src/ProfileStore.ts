@@ -128,7 +128,11 @@ export class ProfileStore<
 		if (ServiceState.loadTokens.get(tokenId) === token) ServiceState.loadTokens.delete(tokenId);
 		if (!ok) error(result, 0);
 		if (result === undefined) return undefined;
-		return core.adopt<DataType, RobloxMetaData, GlobalUpdateType>(profileKey, result[0], result[1]);
+		const profile = core.adopt<DataType, RobloxMetaData, GlobalUpdateType>(profileKey, result[0], result[1]);
+		// A lock handed over by the previous holder is written by this server as soon as its write cooldown allows:
+		// until then, other servers judge it by the shorter window of a lock nobody has claimed.
+		if (profile !== undefined && result[2]) profile.Save();
+		return profile;
 	}
 
 	/**

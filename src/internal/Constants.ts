@@ -38,13 +38,35 @@ export const Settings = {
 	/** Seconds a load waits for an acknowledged release (the holder's write cooldown plus a round trip). */
 	HandOffReleaseWait: 10,
 	/**
-	 * A holder that a probe found silent is taken over once its lock's LastUpdate is this many seconds old: every
-	 * live holder refreshes it at each auto-save (AutoSaveSeconds), so a lock this stale, held by a server that
-	 * answers nothing while this server's own messages come back, belongs to a server that is gone.
+	 * A holder that runs this library with a verified hand-off listener, answers none of a probe's requests while the
+	 * requester hears its own echoes, and has not written its lock for this many seconds by the DataStore's clock, is
+	 * taken over early: every live holder rewrites its lock at each auto-save (AutoSaveSeconds).
 	 */
 	SilentHolderStale: 40,
+	/**
+	 * The same for a lock handed to a requester that has not written it since: a live requester writes it as soon as
+	 * its write cooldown allows (WriteCooldown after its request).
+	 */
+	HandedClaimWindow: 15,
+	/** A release hands the lock to a requester only if its last message arrived within this many seconds. */
+	HandOffGrantFresh: 2.5,
+	/** Seconds between a waiting requester's "still waiting" messages to the holder. */
+	HandOffWaitPing: 1,
+	/** Seconds between two messages this server sends itself to verify that its hand-off listener receives. */
+	ListenerPingInterval: 20,
+	/** Seconds after a failed hand-off SubscribeAsync before a load tries again. */
+	SubscribeRetry: 60,
+	/** Seconds a server's first load waits for its hand-off subscription and the first check of its listener. */
+	ListenerFirstCheck: 2,
+	/** The listener counts as verified for this long after it last heard this server's own message. */
+	ListenerVerifiedFor: 100,
 	/** GetAsync budget below which a load that was handed the lock takes it with its next UpdateAsync instead. */
 	HandOffReadBudget: 20,
+	/**
+	 * Failed readings of a key's versions after which GlobalUpdateProfileAsync stops trying to find out whether its
+	 * earlier attempt landed, and errors.
+	 */
+	UncertainListingTries: 5,
 	/** Budget a request leaves for others before backing off (the server-close saves need headroom). */
 	BudgetReserve: 1,
 } as const;

@@ -5,11 +5,11 @@
  */
 import { HttpService } from "@rbxts/services";
 import { GlobalUpdates, type GlobalUpdateData } from "../GlobalUpdates";
+import { Settings } from "./Constants";
 import { callWithoutYield } from "./NoYield";
-import { deepCopy } from "./Payload";
 import { registerIssue, ServiceState } from "./ServiceState";
 import type { StoreTransport } from "./Transport";
-import { isUncertainWrite, metadataWithNonce, newUncertainWrite, type UncertainWrite } from "./UncertainWrite";
+import { isUncertainWrite, newUncertainWrite, stampUncertainWrite, type UncertainWrite } from "./UncertainWrite";
 
 /**
  * Runs `handler` on the key's global updates and writes them, retrying DataStore errors. Returns the updates as
@@ -22,6 +22,7 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 	handler: (globalUpdates: GlobalUpdates<U>) => void,
 ): GlobalUpdates<U> | undefined {
 	let uncertain: UncertainWrite | undefined;
+	let listingFailures = 0;
 	while (!ServiceState.locked) {
 		// An error in the developer's handler (including a yield) cancels the write and is raised to the caller;
 		// it is not a DataStore issue and is not retried.
@@ -47,13 +48,10 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 					handlerError = err;
 					return false;
 				}
-				attempt = newUncertainWrite(deepCopy(latest.GlobalUpdates), keyInfo);
+				attempt = newUncertainWrite(keyInfo);
 			},
-			metadata: (payload) => {
-				const metadata = metadataWithNonce(payload.RobloxMetaData, nonce);
-				if (attempt !== undefined && metadata !== undefined) attempt.nonce = nonce;
-				return metadata ?? payload.RobloxMetaData;
-			},
+			metadata: (payload) =>
+				attempt !== undefined ? stampUncertainWrite(attempt, payload, nonce) : payload.RobloxMetaData,
 		});
 		if (handlerError !== undefined) error(handlerError, 0);
 		if (result === undefined || result === false) {
@@ -63,19 +61,35 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 		}
 		if (!result.cancelled || verdict === "landed")
 			return GlobalUpdates.create<U>(result.payload.GlobalUpdates, "view");
-		const found = findUncertainWrite(transport, key, uncertain!);
+		const [found, listingError] = findUncertainWrite(transport, key, uncertain!);
 		if (found === true) return GlobalUpdates.create<U>(result.payload.GlobalUpdates, "view");
-		if (found === false) uncertain = undefined;
-		else task.wait();
+		if (found === false) {
+			uncertain = undefined;
+			continue;
+		}
+		// Without the versions, whether the earlier attempt landed cannot be known: running the handler again could
+		// apply it twice, so the call gives up and says so instead of retrying for ever.
+		listingFailures += 1;
+		if (listingFailures >= Settings.UncertainListingTries) {
+			error(
+				`[ProfileService] ProfileStore:GlobalUpdateProfileAsync(): an earlier attempt for ${transport.identify(key)} may have been stored, and the key's versions could not be read to find out (${listingFailures} tries; last error: ${listingError}); not retried, so that the update is never applied twice`,
+				0,
+			);
+		}
+		task.wait();
 	}
 	return undefined;
 }
 
 /**
- * Looks through the versions written since an uncertain write's base for the write itself. Returns undefined
- * (after registering an issue) when the versions could not be read.
+ * Looks through the versions written since an uncertain write's base for the write itself. Returns undefined and
+ * the error (after registering an issue) when the versions could not be read.
  */
-function findUncertainWrite(transport: StoreTransport, key: string, write: UncertainWrite): boolean | undefined {
+function findUncertainWrite(
+	transport: StoreTransport,
+	key: string,
+	write: UncertainWrite,
+): LuaTuple<[boolean | undefined, string?]> {
 	const [ok, found] = pcall(() => {
 		const pages = transport.send(key, "list", (store) =>
 			store.ListVersionsAsync(key, Enum.SortDirection.Ascending, write.since, undefined),
@@ -90,7 +104,7 @@ function findUncertainWrite(transport: StoreTransport, key: string, write: Uncer
 			pages.AdvanceToNextPageAsync();
 		}
 	});
-	if (ok) return found;
+	if (ok) return $tuple(found);
 	registerIssue(tostring(found), transport.name, transport.identify(key), key);
-	return undefined;
+	return $tuple(undefined, tostring(found));
 }

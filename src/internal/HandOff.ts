@@ -1,42 +1,39 @@
 import { sessionKey } from "./Keys";
 import { HttpService, MessagingService } from "@rbxts/services";
 import { Settings } from "./Constants";
+import type { ProbeResult } from "./LockProtocol";
 import { ServiceState, type HandOffWait } from "./ServiceState";
 
 /**
  * Fast hand-off between live servers, and a liveness probe for a holder that may have crashed. A server that wants a
  * profile another server holds first writes its ForceLoadSession (the original protocol), then asks the holder,
  * through MessagingService, to release it now rather than at its next auto-save. A holder running this library
- * acknowledges, and its release hands the lock straight to the requester (ActiveSession = the requester's
- * ForceLoadSession), so the requester reads the profile with a GetAsync instead of waiting out its own write
- * cooldown for another UpdateAsync.
+ * acknowledges; while the requester keeps saying it is still waiting, the release hands the lock straight to it
+ * (ActiveSession = the requester's ForceLoadSession), so the requester reads the profile with a GetAsync instead of
+ * waiting out its own write cooldown for another UpdateAsync.
  *
- * The same requests, repeated, probe the holder: a requester that hears its own echo on every one, but never an
- * acknowledgement, has evidence that the holder is gone. Everything here is best effort: a lost message, a holder
- * running the original ProfileService, or MessagingService being down just leave the ForceLoad protocol to run.
+ * Messages may be lost, delayed or never heard, and either server may die: nothing here is trusted beyond what it
+ * can prove. A request names the session it wants ended, so a late one cannot end a later session; a hand-over
+ * needs a message from the requester within the last few seconds; and each server checks, by sending itself a
+ * message now and then, that its own listener hears, before its locks say so (the marker that makes an early
+ * takeover possible at all).
  * @internal
  */
 interface HandOffMessage {
 	/**
-	 * "release": please release (and hand the lock to my ForceLoadSession); "ack": releasing now; "released": the
-	 * release reached the DataStore; "echo": the requester's own copy, proving its messaging works.
+	 * "release": please release (and hand the lock to my ForceLoadSession); "wait": still waiting for it; "cancel": no
+	 * longer waiting; "ack": releasing now; "released": the release reached the DataStore (or I do not hold it);
+	 * "echo": the requester's own copy of a request; "ping": a server's message to itself.
 	 */
-	t: "release" | "ack" | "released" | "echo";
+	t: "release" | "wait" | "cancel" | "ack" | "released" | "echo" | "ping";
 	s: string;
 	k: string;
 	j: string;
+	/** SessionLoadCount of the holder's session the request is about. */
+	n?: number;
+	/** Whether the requester's own listener is verified (the hand-over then marks the lock "handed"). */
+	v?: boolean;
 }
-
-/** How a probe of the holder ended. @internal */
-export type ProbeResult =
-	/** The holder reported its release: the lock is probably ours now. */
-	| "released"
-	/** The holder answered but has not released yet (its write is still queued or failing). */
-	| "alive"
-	/** Every request's echo came back, and no answer: the holder does not run this library here any more. */
-	| "silent"
-	/** Nothing can be concluded (messaging lossy or unavailable). */
-	| "unknown";
 
 const TOPIC_PREFIX = "ProfileService_HandOff_";
 
@@ -54,9 +51,46 @@ function publish(jobId: string, message: HandOffMessage) {
 	});
 }
 
+/** Whether this server's hand-off listener has heard this server's own messages recently. @internal */
+export function listenerVerified(): boolean {
+	const heard = ServiceState.handOffHeardSelf;
+	return (
+		ServiceState.handOffSubscription === "yes" &&
+		heard !== undefined &&
+		os.clock() - heard <= Settings.ListenerVerifiedFor
+	);
+}
+
+function onRelease(message: HandOffMessage) {
+	const reply = (t: HandOffMessage["t"]) =>
+		publish(message.j, { t, s: message.s, k: message.k, j: ServiceState.jobId });
+	const id = sessionKey(false, message.s, message.k);
+	const loaded = ServiceState.loaded.get(sessionKey(false, message.s))?.get(message.k);
+	const profile = loaded ?? ServiceState.releasing.get(id);
+	if (profile === undefined) {
+		reply("released");
+		return;
+	}
+	// A request about another session of this key (delivered late, after this server loaded the key again) is not
+	// about this one: the requester, if it still wants the key, asks again about the session it now sees.
+	if (message.n !== profile.MetaData.SessionLoadCount) return;
+	ServiceState.handOffGrants.set(id, {
+		job: message.j,
+		loadCount: message.n,
+		heardAt: os.clock(),
+		listening: message.v === true,
+	});
+	reply("ack");
+	profile.onHopReady(() => reply("released"));
+	if (loaded !== undefined) profile.requestRelease();
+}
+
 function onMessage(raw: unknown) {
 	const [ok, message] = pcall(() => HttpService.JSONDecode(raw as string) as HandOffMessage);
 	if (!ok || !typeIs(message, "table")) return;
+	if (message.j === ServiceState.jobId && (message.t === "ping" || message.t === "echo")) {
+		ServiceState.handOffHeardSelf = os.clock();
+	}
 	if (message.t === "ack" || message.t === "released" || message.t === "echo") {
 		const state = ServiceState.handOffWaits.get(waiterId(message.s, message.k));
 		if (state === undefined) return;
@@ -64,57 +98,108 @@ function onMessage(raw: unknown) {
 		else if (message.t === "released") state.released = true;
 		else state.echoes += 1;
 	} else if (message.t === "release") {
-		const reply = (t: HandOffMessage["t"]) =>
-			publish(message.j, { t, s: message.s, k: message.k, j: ServiceState.jobId });
+		onRelease(message);
+	} else if (message.t === "wait" || message.t === "cancel") {
 		const id = sessionKey(false, message.s, message.k);
-		const loaded = ServiceState.loaded.get(sessionKey(false, message.s))?.get(message.k);
-		const releasing = ServiceState.releasing.get(id);
-		const profile = loaded ?? releasing;
-		if (profile === undefined) {
-			reply("released");
-			return;
-		}
-		// The release hands the lock to this requester if its ForceLoadSession is still the one stored then.
-		ServiceState.handOffGrants.set(id, message.j);
-		reply("ack");
-		profile.onHopReady(() => reply("released"));
-		if (loaded !== undefined) profile.requestRelease();
+		const grant = ServiceState.handOffGrants.get(id);
+		if (grant === undefined || grant.job !== message.j) return;
+		if (message.t === "wait") grant.heardAt = os.clock();
+		else ServiceState.handOffGrants.delete(id);
 	}
 }
 
-/** Subscribes this server to its hand-off topic, once, in the background. @internal */
-export function ensureHandOffSubscribed() {
-	if (ServiceState.handOffSubscription !== "no" || ServiceState.jobId === "") return;
-	ServiceState.handOffSubscription = "subscribing";
+/** Whether this server holds or loads profiles, so that its listener's checks are worth their messages. */
+function listenerNeeded() {
+	return (
+		!ServiceState.locked &&
+		(ServiceState.autoSave.size() > 0 || ServiceState.activeLoadJobs > 0 || ServiceState.releasing.size() > 0)
+	);
+}
+
+/** Sends this server a message every ListenerPingInterval while it has profiles, to verify its listener hears. */
+function startListenerCheck() {
+	if (ServiceState.handOffPinging) return;
+	ServiceState.handOffPinging = true;
 	task.spawn(() => {
-		const [ok] = pcall(() =>
-			MessagingService.SubscribeAsync(topicOf(ServiceState.jobId), (message) => onMessage(message.Data)),
-		);
-		ServiceState.handOffSubscription = ok ? "yes" : "no";
+		while (listenerNeeded()) {
+			publish(ServiceState.jobId, { t: "ping", s: "", k: "", j: ServiceState.jobId });
+			task.wait(Settings.ListenerPingInterval);
+		}
+		ServiceState.handOffPinging = false;
 	});
 }
 
 /**
- * Asks the server `holderJobId` to release the profile, repeating the request every ProbeInterval seconds up to
- * ProbeRequests times while it does not answer, each with an echo to this server. Once the holder acknowledges,
- * waits up to HandOffReleaseWait seconds for the release to reach the DataStore.
+ * Subscribes this server to its hand-off topic, once, and keeps its listener's check running. The first call waits
+ * (up to ListenerFirstCheck seconds) for the subscription and the first check, so that the first lock this server
+ * takes can already say that its listener works.
  * @internal
  */
-export function probeHolder(holderJobId: string, lookup: string, key: string): ProbeResult {
+export function ensureHandOffSubscribed() {
+	if (ServiceState.jobId === "") return;
+	const failedAt = ServiceState.handOffSubscribeFailedAt;
+	const mayTry = failedAt === undefined || os.clock() - failedAt >= Settings.SubscribeRetry;
+	if (ServiceState.handOffSubscription === "no" && mayTry) {
+		ServiceState.handOffSubscription = "subscribing";
+		task.spawn(() => {
+			const [ok] = pcall(() =>
+				MessagingService.SubscribeAsync(topicOf(ServiceState.jobId), (message) => onMessage(message.Data)),
+			);
+			ServiceState.handOffSubscription = ok ? "yes" : "no";
+			// Until a later load retries, this server's locks claim no listener: the original protocol applies.
+			if (!ok) ServiceState.handOffSubscribeFailedAt = os.clock();
+			else startListenerCheck();
+		});
+		const started = os.clock();
+		while (
+			(ServiceState.handOffSubscription === "subscribing" ||
+				(ServiceState.handOffSubscription === "yes" && ServiceState.handOffHeardSelf === undefined)) &&
+			os.clock() - started < Settings.ListenerFirstCheck
+		) {
+			task.wait();
+		}
+	} else if (ServiceState.handOffSubscription === "yes") {
+		startListenerCheck();
+	}
+}
+
+/** Tells the holder this server no longer waits for the key (best effort: an unheard cancel expires anyway). */
+function cancelRequest(holderJobId: string, lookup: string, key: string) {
+	publish(holderJobId, { t: "cancel", s: lookup, k: key, j: ServiceState.jobId });
+}
+
+/**
+ * Asks the server `holderJobId` to end its session `loadCount` of the profile, repeating the request every
+ * ProbeInterval seconds up to ProbeRequests times while it does not answer, each with an echo to this server. Once
+ * the holder acknowledges, says "still waiting" every HandOffWaitPing seconds for up to HandOffReleaseWait seconds
+ * while the release reaches the DataStore. Stops as soon as `wanted()` is false; a probe that ends without the
+ * release tells the holder, so that it does not hand the lock to a server no longer waiting.
+ * @internal
+ */
+export function probeHolder(
+	holderJobId: string,
+	loadCount: number,
+	lookup: string,
+	key: string,
+	wanted: () => boolean,
+): ProbeResult {
 	if (holderJobId === "" || ServiceState.jobId === "") return "unknown";
 	ensureHandOffSubscribed();
 	const id = waiterId(lookup, key);
 	const state: HandOffWait = { acked: false, released: false, sent: 0, echoes: 0 };
 	ServiceState.handOffWaits.set(id, state);
 	let lastSent = 0;
-	const send = () => {
-		state.sent += 1;
+	const request = (t: "release" | "wait") => {
 		lastSent = os.clock();
-		const message: HandOffMessage = { t: "release", s: lookup, k: key, j: ServiceState.jobId };
+		const message: HandOffMessage = { t, s: lookup, k: key, j: ServiceState.jobId, n: loadCount };
+		if (t === "release") {
+			state.sent += 1;
+			message.v = listenerVerified();
+			publish(ServiceState.jobId, { ...message, t: "echo" });
+		}
 		publish(holderJobId, message);
-		publish(ServiceState.jobId, { ...message, t: "echo" });
 	};
-	send();
+	request("release");
 	let ackedAt: number | undefined;
 	let result: ProbeResult = "unknown";
 	for (;;) {
@@ -123,22 +208,25 @@ export function probeHolder(holderJobId: string, lookup: string, key: string): P
 			result = "released";
 			break;
 		}
+		if (!wanted()) break;
 		if (state.acked) {
 			ackedAt ??= os.clock();
-			if (os.clock() - ackedAt >= Settings.HandOffReleaseWait || ServiceState.locked) {
+			if (os.clock() - ackedAt >= Settings.HandOffReleaseWait) {
 				result = "alive";
 				break;
 			}
+			if (os.clock() - lastSent >= Settings.HandOffWaitPing) request("wait");
 			continue;
 		}
 		if (os.clock() - lastSent < Settings.ProbeInterval) continue;
-		if (state.sent >= Settings.ProbeRequests || ServiceState.locked) {
+		if (state.sent >= Settings.ProbeRequests) {
 			const heardEveryEcho = state.echoes >= state.sent && ServiceState.handOffSubscription === "yes";
 			result = heardEveryEcho ? "silent" : "unknown";
 			break;
 		}
-		send();
+		request("release");
 	}
 	if (ServiceState.handOffWaits.get(id) === state) ServiceState.handOffWaits.delete(id);
+	if (result !== "released") cancelRequest(holderJobId, lookup, key);
 	return result;
 }

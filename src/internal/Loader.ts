@@ -5,19 +5,20 @@
  */
 import type { ProfileKeyInfo } from "../DataStoreAdapter";
 import { Settings } from "./Constants";
-import { ensureHandOffSubscribed, probeHolder } from "./HandOff";
+import { ensureHandOffSubscribed, listenerVerified, probeHolder } from "./HandOff";
 import {
 	answerStep,
 	applyWrite,
 	decideWrite,
+	earlyStealDue,
 	initialLockState,
-	isDeadLock,
-	isForceLoad,
 	nextStep,
-	afterSilence,
+	shouldAskHolder,
+	watchHolder,
+	type HolderWatch,
 	type LockState,
-	type SilentHolder,
 	type LockStep,
+	type ProbeResult,
 } from "./LockProtocol";
 import { fillNewProfile, sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import { ServiceState, thisSession } from "./ServiceState";
@@ -27,13 +28,15 @@ import type { StoreTransport } from "./Transport";
 export type LoadHandler = "ForceLoad" | "Steal" | ((placeId: number, jobId: string) => unknown);
 
 /**
- * Runs the load rounds until this server holds the lock. Returns the stored payload to adopt, or undefined when the
- * load ends without the profile (cancelled, yielded to another server's ForceLoad, superseded, shutdown).
+ * Runs the load rounds until this server holds the lock. Returns the stored payload to adopt, and whether the lock
+ * was handed over by the previous holder (this server has not written it yet), or undefined when the load ends
+ * without the profile (cancelled, yielded to another server's ForceLoad, superseded, shutdown).
  *
  * A key nobody holds costs one UpdateAsync. A key another server holds gets our ForceLoadSession in that same
  * write; the holder is then asked through MessagingService to release it, and a holder running this library hands
- * the lock over with its release, so one GetAsync finishes the load. A holder that never answers is probed; if it
- * stays silent while its lock goes stale, the ForceLoad steal comes early instead of after all its steps.
+ * the lock over with its release while we still wait, so one GetAsync finishes the load. A holder whose lock says it
+ * listens, but that answers nothing and has not written its lock for a while by the DataStore's clock, is taken
+ * over before the ForceLoad steps run out (LockProtocol.earlyStealDue); every other holder gets the original's steps.
  * @internal
  */
 export function loadRounds(
@@ -42,14 +45,19 @@ export function loadRounds(
 	key: string,
 	handler: LoadHandler,
 	token: number,
-): [StoredProfile, ProfileKeyInfo] | undefined {
+): [StoredProfile, ProfileKeyInfo, boolean] | undefined {
 	const me: SessionTag = thisSession();
 	const adapter = transport.getAdapter();
 	const tokenId = transport.sessionId(key);
 	const superseded = () => ServiceState.loadTokens.get(tokenId) !== token;
 	let state: LockState = initialLockState(typeIs(handler, "function") ? "function" : handler);
-	let askedHolder = adapter.IsMock;
-	let silent: SilentHolder | undefined;
+	let asked = adapter.IsMock;
+	let probe: ProbeResult | undefined;
+	let watch: HolderWatch | undefined;
+	// The DataStore's time at our newest response and os.clock() then: "now" by the DataStore's clock, estimated
+	// from below (the response arrives after the write), so a quiet period is never overestimated.
+	let anchor: { store: number; clock: number } | undefined;
+	const storeNow = () => (anchor === undefined ? undefined : anchor.store + (os.clock() - anchor.clock) * 1000);
 	if (!adapter.IsMock) ensureHandOffSubscribed();
 	// The release of this key from this server may still be retrying (a failed write, a lost response): the load
 	// waits for it, or it would read the older auto-saved data and make that release give up.
@@ -59,11 +67,19 @@ export function loadRounds(
 		const round = state;
 		const result = transport.update(key, {
 			missing: (payload) => fillNewProfile(payload, template),
-			edit: (payload, _, missing) => {
-				const context = { me, now: os.time(), superseded: superseded(), shuttingDown: ServiceState.locked };
-				const write = decideWrite(round, missing ? undefined : payload.MetaData, context);
+			edit: (payload, keyInfo, missing) => {
+				const meta = missing ? undefined : payload.MetaData;
+				if (meta !== undefined) watch = watchHolder(watch, meta, keyInfo?.UpdatedTime);
+				const context = {
+					me,
+					now: os.time(),
+					superseded: superseded(),
+					shuttingDown: ServiceState.locked,
+					earlySteal: meta !== undefined && earlyStealDue(watch, meta, probe, storeNow()),
+				};
+				const write = decideWrite(round, meta, context);
 				if (write === "cancel") return false;
-				applyWrite(payload.MetaData!, write, me, context.now);
+				applyWrite(payload.MetaData!, write, me, context.now, !adapter.IsMock && listenerVerified());
 			},
 		});
 		if (superseded()) return undefined; // a newer load of this key took over
@@ -71,10 +87,11 @@ export function loadRounds(
 			task.wait();
 			continue;
 		}
+		if (result.keyInfo !== undefined) anchor = { store: result.keyInfo.UpdatedTime, clock: os.clock() };
 		const meta = result.payload.MetaData!;
 		let step: LockStep = nextStep(round, meta, me);
 		if (step.kind === "adopt") {
-			if (result.keyInfo !== undefined) return [result.payload, result.keyInfo];
+			if (result.keyInfo !== undefined) return [result.payload, result.keyInfo, false];
 			step = { kind: "retry", state: round, delay: 0 };
 		}
 		if (step.kind === "ask")
@@ -82,23 +99,21 @@ export function loadRounds(
 		if (step.kind === "yield" || step.kind === "cancel") return undefined;
 		if (step.kind === "retry") {
 			state = step.state;
-			const holder = meta.ActiveSession;
-			if (isForceLoad(state) && typeIs(holder, "table") && !isDeadLock(meta, os.time())) {
-				if (!askedHolder) {
-					askedHolder = true;
-					const probe = probeHolder(holder[1], transport.lookup, key);
-					if (probe === "released") {
-						const handed = readHandedLock(transport, key, me);
-						if (handed !== undefined) return handed;
-					} else if (probe === "silent") {
-						silent = { jobId: holder[1], lastUpdate: meta.LastUpdate };
-					}
+			if (shouldAskHolder(state, meta, me, asked, os.time())) {
+				asked = true;
+				const wanted = () => !superseded() && !ServiceState.locked;
+				probe = probeHolder(meta.ActiveSession![1], meta.SessionLoadCount, transport.lookup, key, wanted);
+				if (probe === "released") {
+					const handed = readHandedLock(transport, key, me);
+					// A load superseded while it waited never returns a profile: the newer load takes the lock.
+					if (superseded()) return undefined;
+					if (handed !== undefined) return [handed[0], handed[1], true];
 				}
-				if (silent !== undefined) state = afterSilence(state, silent, holder[1], meta.LastUpdate, os.time());
 			}
 			task.wait(step.delay);
 		}
 	}
+	if (asked && ServiceState.locked && !superseded()) freeHandedLock(transport, key, me);
 	return undefined;
 }
 
@@ -115,4 +130,23 @@ function readHandedLock(
 	const meta = result.payload.MetaData;
 	if (meta === undefined || !sameSession(meta.ActiveSession, me[0], me[1])) return undefined;
 	return [result.payload, result.keyInfo];
+}
+
+/**
+ * A load that asked a holder and then stopped because this server is shutting down may have been handed the lock
+ * just before the holder heard that it stopped waiting. Nothing here will load it, so the lock is freed, as the
+ * original's release would have left it, instead of making the next server wait for a stopped one.
+ */
+function freeHandedLock(transport: StoreTransport, key: string, me: SessionTag) {
+	transport.update(key, {
+		edit: (payload, _, missing) => {
+			const meta = payload.MetaData;
+			const ours = !missing && meta !== undefined && sameSession(meta.ActiveSession, me[0], me[1]);
+			if (!ours || transport.loaded().has(key) || ServiceState.releasing.has(transport.sessionId(key))) {
+				return false;
+			}
+			meta.ActiveSession = undefined;
+			meta.HandOff = undefined;
+		},
+	});
 }

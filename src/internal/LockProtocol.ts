@@ -67,6 +67,8 @@ export interface RoundContext {
 	readonly superseded: boolean;
 	/** The server is shutting down: no new lock is taken. */
 	readonly shuttingDown: boolean;
+	/** earlyStealDue() holds for what the key holds now. Default false. */
+	readonly earlySteal?: boolean;
 }
 
 /** What to write, given what the key's MetaData holds (undefined for a key with no profile yet). @internal */
@@ -84,21 +86,29 @@ export function decideWrite(
 	if (sameSession(active, placeId, jobId)) return "take";
 	if (isDeadLock(meta, context.now)) return "take";
 	if (state.mode === "takeover") return "take";
-	if (state.mode === "steal") return sameSession(meta.ForceLoadSession, placeId, jobId) ? "take" : "keep";
+	const ourRequest = sameSession(meta.ForceLoadSession, placeId, jobId);
+	if (state.mode === "steal") return ourRequest ? "take" : "keep";
+	if (state.mode === "wait" && context.earlySteal === true) return ourRequest ? "take" : "keep";
 	if (state.mode === "request") return "request";
 	return "keep";
 }
 
 /** Applies a decision to the MetaData about to be written. @internal */
-export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTag, now: number) {
+export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTag, now: number, listening = false) {
 	if (write === "take") {
 		meta.ActiveSession = me;
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
 		meta.LastUpdate = now;
+		meta.HandOff = listenerMarker(me, listening);
 	} else if (write === "request") {
 		meta.ForceLoadSession = me;
 	}
+}
+
+/** The marker a holder writes into its own lock: "on" while its hand-off listener is verified. @internal */
+export function listenerMarker(me: SessionTag, listening: boolean): StoredMetaData["HandOff"] {
+	return listening ? [me[1], "on"] : undefined;
 }
 
 /** What to do after a round, given the MetaData the write left in the key. @internal */
@@ -134,25 +144,144 @@ export function answerStep(answer: unknown): LockStep {
 	);
 }
 
-/** What the loader learned from probing the holder: it went silent while its lock read `lastUpdate`. @internal */
-export interface SilentHolder {
-	readonly jobId: string;
-	readonly lastUpdate: number | undefined;
+/**
+ * What a lock says about its holder's hand-off listener: "on" when the holder runs this library and had verified
+ * that its hand-off subscription receives messages when it last wrote the lock; "handed" when the lock was handed
+ * to a requester by the previous holder's release and the requester has not written it since. Undefined for every
+ * other holder, original servers included: a marker left behind by an earlier holder names another job id.
+ * @internal
+ */
+export function holderMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): "on" | "handed" | undefined {
+	const active = meta.ActiveSession;
+	const marker = meta.HandOff;
+	if (!typeIs(active, "table") || !typeIs(marker, "table")) return undefined;
+	if (marker[0] !== active[1]) return undefined;
+	return marker[1] === "on" || marker[1] === "handed" ? marker[1] : undefined;
 }
 
 /**
- * After a probe found the holder silent: steals at the next round once its lock is SilentHolderStale seconds old,
- * if the lock is still that holder's and it has not saved since (a save proves it alive, and keeps the steps).
+ * A requester's watch over one state of the holder's lock. `since` is a DataStore timestamp (Unix ms) no earlier
+ * than the holder's last write of that state: the UpdatedTime of the newest version when the state was first seen.
+ * Only the DataStore's clock and this server's own are ever compared; the holder's clock (LastUpdate) is used only
+ * to notice that the holder wrote again.
  * @internal
  */
-export function afterSilence(
+export interface HolderWatch {
+	readonly job: string;
+	readonly loadCount: number;
+	readonly lastUpdate: number | undefined;
+	readonly marker: "on" | "handed" | undefined;
+	readonly since: number;
+}
+
+type WatchedMeta = Pick<StoredMetaData, "ActiveSession" | "SessionLoadCount" | "LastUpdate" | "HandOff">;
+
+/** Whether the lock is still in the state the watch started on (same holder session, no write by it since). */
+function sameHolderState(watch: HolderWatch, meta: WatchedMeta): boolean {
+	const active = meta.ActiveSession;
+	return (
+		typeIs(active, "table") &&
+		active[1] === watch.job &&
+		meta.SessionLoadCount === watch.loadCount &&
+		meta.LastUpdate === watch.lastUpdate &&
+		holderMarker(meta) === watch.marker
+	);
+}
+
+/**
+ * Continues the watch while the lock stays in the same state; starts a new one (from `newestWrite`, the newest
+ * version's UpdatedTime) when the holder wrote, changed, or nothing was watched yet. Undefined for a free lock.
+ * @internal
+ */
+export function watchHolder(
+	watch: HolderWatch | undefined,
+	meta: WatchedMeta,
+	newestWrite: number | undefined,
+): HolderWatch | undefined {
+	const active = meta.ActiveSession;
+	if (!typeIs(active, "table")) return undefined;
+	if (watch !== undefined && sameHolderState(watch, meta)) return watch;
+	if (newestWrite === undefined) return undefined;
+	return {
+		job: active[1],
+		loadCount: meta.SessionLoadCount,
+		lastUpdate: meta.LastUpdate,
+		marker: holderMarker(meta),
+		since: newestWrite,
+	};
+}
+
+/** How a probe of the holder ended (see HandOff.probeHolder). @internal */
+export type ProbeResult = "released" | "alive" | "silent" | "unknown";
+
+/**
+ * Whether a ForceLoad may take the lock before its steps run out. Only when all of these hold:
+ * - the holder's own lock says it runs this library with a verified hand-off listener (an original server, or one
+ *   of ours whose subscription failed, never is: for those the original's steps are the only rule);
+ * - every request this server sent it went unanswered while this server heard its own echoes ("silent"): a live
+ *   listener would have answered;
+ * - by the DataStore's clock (and this server's own since its last response), the holder has not written that
+ *   state for SilentHolderStale seconds, more than an auto-save period: a live holder rewrites it at every
+ *   auto-save; for a lock handed over and never written by its new holder, HandedClaimWindow (a live requester
+ *   writes it as soon as its write cooldown allows).
+ * @internal
+ */
+export function earlyStealDue(
+	watch: HolderWatch | undefined,
+	meta: WatchedMeta,
+	probe: ProbeResult | undefined,
+	storeNow: number | undefined,
+): boolean {
+	if (probe !== "silent" || watch === undefined || storeNow === undefined) return false;
+	if (!sameHolderState(watch, meta) || watch.marker === undefined) return false;
+	const quiet = watch.marker === "handed" ? Settings.HandedClaimWindow : Settings.SilentHolderStale;
+	return storeNow - watch.since >= quiet * 1000;
+}
+
+/**
+ * Whether to ask the holder through MessagingService: once per load, for a ForceLoad against a live-looking lock
+ * of another server. Asking an original server costs messages only; it never answers.
+ * @internal
+ */
+export function shouldAskHolder(
 	state: LockState,
-	silent: SilentHolder,
-	holderJobId: string,
-	lastUpdate: number | undefined,
+	meta: Pick<StoredMetaData, "ActiveSession" | "LastUpdate">,
+	me: SessionTag,
+	asked: boolean,
 	now: number,
-): LockState {
-	if (state.mode !== "wait" || holderJobId !== silent.jobId || lastUpdate !== silent.lastUpdate) return state;
-	if (lastUpdate === undefined || now - lastUpdate < Settings.SilentHolderStale) return state;
-	return { mode: "steal" };
+): boolean {
+	const active = meta.ActiveSession;
+	if (asked || !isForceLoad(state) || !typeIs(active, "table") || active[1] === "") return false;
+	return !sameSession(active, me[0], me[1]) && !isDeadLock(meta, now);
+}
+
+/** A requester's standing request for a key this server holds, as its messages told it. @internal */
+export interface HandOffGrant {
+	/** The requester's job id. */
+	readonly job: string;
+	/** The SessionLoadCount of the session the requester asked to end. */
+	readonly loadCount: number;
+	/** os.clock() when its last message (request or "still waiting") arrived. */
+	heardAt: number;
+	/** Whether the requester said its own hand-off listener works (it then gets the "handed" marker). */
+	readonly listening: boolean;
+}
+
+/**
+ * Whether a release hands the lock straight to the requester that ForceLoadSession names: only while that
+ * requester is still waiting for it (a message within HandOffGrantFresh seconds, by this server's clock), for the
+ * session it asked about. Otherwise the release frees the lock, as the original's does, and the requester takes it
+ * with its own write.
+ * @internal
+ */
+export function handOverTo(
+	forceLoad: SessionTag | undefined,
+	grant: HandOffGrant | undefined,
+	loadCount: number,
+	now: number,
+): boolean {
+	if (grant === undefined || !typeIs(forceLoad, "table")) return false;
+	return (
+		grant.job === forceLoad[1] && grant.loadCount === loadCount && now - grant.heardAt <= Settings.HandOffGrantFresh
+	);
 }

@@ -13,13 +13,23 @@ export interface StoredMetaData {
 	ForceLoadSession?: SessionTag;
 	MetaTags: Record<string, unknown>;
 	LastUpdate?: number;
+	/**
+	 * This library's hand-off marker, [holder job id, "on" | "handed"] (see LockProtocol.holderMarker). The original
+	 * keeps unknown MetaData fields as they are, and ignores this one.
+	 */
+	HandOff?: [jobId: string, state: "on" | "handed"];
 }
 
 /** One global update: [id, version, locked, data]. @internal */
 export type StoredGlobalUpdate = [id: number, version: number, locked: boolean, data: object];
 
-/** [last update index, updates]. @internal */
-export type StoredGlobalUpdates = [index: number, updates: StoredGlobalUpdate[]];
+/**
+ * [last update index, updates, sender nonce]. The third element is this library's: a GlobalUpdateProfileAsync
+ * write that had no room for its nonce in the key's metadata puts it here (see UncertainWrite). The original keeps
+ * it as it is and ignores it.
+ * @internal
+ */
+export type StoredGlobalUpdates = [index: number, updates: StoredGlobalUpdate[], nonce?: string];
 
 /** @internal */
 export interface StoredProfile {

@@ -9,6 +9,8 @@
  * @internal
  */
 import { MetaDataUpdatedFields, Settings } from "./Constants";
+import { listenerVerified } from "./HandOff";
+import { handOverTo, listenerMarker, type HandOffGrant } from "./LockProtocol";
 import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState, thisSession } from "./ServiceState";
@@ -152,8 +154,9 @@ function writeOverwrite(profile: ProfileInternals, latest: StoredProfile) {
 /**
  * Edits the stored profile for an auto-save or a release. Returns false (no write) unless this session still holds
  * the lock: a wiped key, or one another server took, is left as it is. A lock given up to a pending ForceLoad goes
- * straight to the requester when that requester asked this server for it (`grantee`, its job id): it is a server
- * running this library, waiting to read the profile, so it need not spend another write cooldown taking it.
+ * straight to the requester only while that requester is still waiting for it (LockProtocol.handOverTo): it is a
+ * server running this library, about to read the profile, so it need not spend another write cooldown taking it.
+ * Otherwise the lock is freed, as the original's release does.
  */
 function writeSession(
 	profile: ProfileInternals,
@@ -163,7 +166,8 @@ function writeSession(
 	writeData: boolean,
 	me: SessionTag,
 	lastLoadCount: number,
-	grantee: string | undefined,
+	grant: HandOffGrant | undefined,
+	listening: boolean,
 ): boolean | void {
 	const meta = latest.MetaData;
 	if (missing || meta === undefined) return false;
@@ -179,15 +183,18 @@ function writeSession(
 		meta.MetaTags = profile.MetaData.MetaTags as unknown as Record<string, unknown>;
 	}
 	meta.LastUpdate = os.time();
+	meta.HandOff = listenerMarker(me, listening);
 	if (!release && !forceLoadPending) return;
 	// forceLoadPending: ForceLoadSession is another server's, so it is the requester to hand the lock to.
 	const requester = meta.ForceLoadSession;
-	if (forceLoadPending && requester !== undefined && grantee !== undefined && requester[1] === grantee) {
+	if (forceLoadPending && requester !== undefined && handOverTo(requester, grant, lastLoadCount, os.clock())) {
 		meta.ActiveSession = requester;
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
+		meta.HandOff = grant!.listening ? [requester[1], "handed"] : undefined;
 	} else {
 		meta.ActiveSession = undefined;
+		meta.HandOff = undefined;
 	}
 }
 
@@ -252,8 +259,9 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 		const result = transport.update(profile.key, {
 			edit: (latest, _, missing) => {
 				if (mode === "Overwrite") return writeOverwrite(profile, latest);
-				const grantee = ServiceState.handOffGrants.get(releasingId);
-				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount, grantee);
+				const grant = ServiceState.handOffGrants.get(releasingId);
+				const listening = !transport.getAdapter().IsMock && listenerVerified();
+				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount, grant, listening);
 			},
 			refused: (message) => {
 				refusal = diagnoseRefusal(transport, profile, message);

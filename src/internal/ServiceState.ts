@@ -1,6 +1,7 @@
 import Signal from "@rbxts/signal";
 import { DataStoreService, RunService } from "@rbxts/services";
 import { IssueTracker } from "./IssueTracker";
+import type { HandOffGrant } from "./LockProtocol";
 import type { ProfileInternals } from "./ProfileHost";
 import { WriteQueue } from "./WriteQueue";
 
@@ -47,10 +48,16 @@ export const ServiceState = {
 	writeQueue: new WriteQueue(),
 	/** Hand-off requests this server is waiting on (live\0lookup\0key), with what the holder said so far. */
 	handOffWaits: new Map<string, HandOffWait>(),
-	/** Keys (live\0lookup\0key) whose release here hands the lock to the requester's job id, if still asking. */
-	handOffGrants: new Map<string, string>(),
+	/** Keys (live\0lookup\0key) whose release here may hand the lock to a requester still waiting for it. */
+	handOffGrants: new Map<string, HandOffGrant>(),
 	/** "no", "subscribing" or "yes": this server's subscription to its hand-off topic. */
 	handOffSubscription: "no" as "no" | "subscribing" | "yes",
+	/** os.clock() of the last failed SubscribeAsync: retried only SubscribeRetry seconds later. */
+	handOffSubscribeFailedAt: undefined as number | undefined,
+	/** os.clock() when this server last heard one of its own messages on its hand-off topic. */
+	handOffHeardSelf: undefined as number | undefined,
+	/** Whether the listener check (a message to itself every ListenerPingInterval) is running. */
+	handOffPinging: false,
 	/** The in-memory stores of `.Mock` ("user") and of Studio without API access ("offline"), by pool and store. */
 	mockStores: new Map<string, Map<string, object>>(),
 	/** Whether ProfileService has started (Studio check and BindToClose). */

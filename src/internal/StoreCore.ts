@@ -157,6 +157,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		keyInfo: ProfileKeyInfo,
 		viewMode: boolean,
 	): Profile<D, R, U> {
+		// The hand-off marker belongs to the stored lock, not to the profile the game sees.
+		payload.MetaData!.HandOff = undefined;
 		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
 		meta.MetaTagsLatest = deepCopy(meta.MetaTags);
 		return Profile.create<D, R, U>(
@@ -180,6 +182,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		payload: StoredProfile,
 		keyInfo: ProfileKeyInfo,
 	): Profile<D, R, U> | undefined {
+		// Only one profile per key and server: a second one would keep saving its own copy of the data.
+		if (this.loaded().has(key)) return undefined;
 		const profile = this.makeProfile<D, R, U>(key, payload, keyInfo, false);
 		this.loaded().set(key, profile);
 		addToAutoSave(profile);

@@ -50,6 +50,8 @@ export interface StoreTransport {
 	 * is registered); false for a version read the DataStore rejects as not valid.
 	 */
 	update(key: string, handlers: UpdateHandlers, isGet?: boolean, version?: string): UpdateOutcome | false | undefined;
+	/** Profiles of this store loaded on this server, by key. */
+	loaded(): Map<string, ProfileInternals>;
 	/** Whether `profile` is this store's active profile for `key` on this server. */
 	isLoaded(key: string, profile: object): boolean;
 	/** Ends a profile's session on this server (its release listeners run). */

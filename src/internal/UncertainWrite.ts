@@ -1,24 +1,25 @@
 import { HttpService } from "@rbxts/services";
 import { Settings } from "./Constants";
 import type { ProfileKeyInfo } from "../DataStoreAdapter";
-import { deepEqual, normalizePayload, type StoredGlobalUpdates } from "./Payload";
+import { normalizePayload, type StoredGlobalUpdates } from "./Payload";
 
 /**
  * A GlobalUpdateProfileAsync write whose request failed after it may have reached the DataStore (a lost response
  * looks like any other error). Retrying blindly would run the update handler a second time and store every gift
  * twice, so the retry first finds out whether this write landed.
  *
- * The write is recognised by a nonce in the key's DataStore metadata, next to the profile's RobloxMetaData. The
- * stored value itself stays exactly the original ProfileService's format; the nonce lives only until the next
- * save of the profile rewrites the metadata. When RobloxMetaData leaves no room for it (Roblox allows 300
- * characters), the write is recognised by the GlobalUpdates it stored instead.
+ * The write is recognised by a nonce that only this attempt could have written: in the key's DataStore metadata,
+ * next to the profile's RobloxMetaData, where the stored value keeps exactly the original ProfileService's format
+ * and the nonce lives only until the next save rewrites the metadata; or, when RobloxMetaData leaves no room for it
+ * (Roblox allows 300 characters), as a third element of the stored GlobalUpdates, which the original keeps and
+ * ignores. Never by comparing values: another sender's identical gift would look the same.
  * @internal
  */
 export interface UncertainWrite {
-	/** Written into the key metadata with the update; undefined when the metadata had no room for it. */
+	/** The attempt's nonce; undefined until the write was built. */
 	nonce?: string;
-	/** The GlobalUpdates the write stored. */
-	updates: StoredGlobalUpdates;
+	/** Where the nonce went. */
+	nonceIn?: "metadata" | "updates";
 	/** The version the write replaced; undefined for an empty key. */
 	baseVersion?: string;
 	/** Unix milliseconds from which a listed version may be this write. */
@@ -31,9 +32,8 @@ export const NONCE_FIELD = "ProfileServiceUpdateId";
 const CLOCK_MARGIN_MS = 60_000;
 
 /** A new write's record, for the attempt about to be made on top of `keyInfo`. @internal */
-export function newUncertainWrite(updates: StoredGlobalUpdates, keyInfo: ProfileKeyInfo | undefined): UncertainWrite {
+export function newUncertainWrite(keyInfo: ProfileKeyInfo | undefined): UncertainWrite {
 	return {
-		updates,
 		baseVersion: keyInfo?.Version,
 		since: keyInfo?.UpdatedTime ?? DateTime.now().UnixTimestampMillis - CLOCK_MARGIN_MS,
 	};
@@ -48,11 +48,28 @@ export function metadataWithNonce(metadata: object | undefined, nonce: string): 
 	return ok && encoded.size() <= Settings.MaxMetadataLength ? merged : undefined;
 }
 
+/**
+ * Puts the attempt's nonce into what is about to be written: the key metadata when it has room, the stored
+ * GlobalUpdates otherwise. Returns the metadata to write. @internal
+ */
+export function stampUncertainWrite(
+	write: UncertainWrite,
+	payload: { GlobalUpdates: StoredGlobalUpdates; RobloxMetaData?: object },
+	nonce: string,
+): object | undefined {
+	const metadata = metadataWithNonce(payload.RobloxMetaData, nonce);
+	write.nonce = nonce;
+	write.nonceIn = metadata !== undefined ? "metadata" : "updates";
+	if (metadata === undefined) payload.GlobalUpdates[2] = nonce;
+	return metadata ?? payload.RobloxMetaData;
+}
+
 /** Whether a stored value (and its key info) is the write's. @internal */
 export function isUncertainWrite(write: UncertainWrite, value: unknown, keyInfo: ProfileKeyInfo | undefined): boolean {
-	if (write.nonce !== undefined) {
+	if (write.nonce === undefined) return false;
+	if (write.nonceIn === "metadata") {
 		const [ok, metadata] = pcall(() => keyInfo?.GetMetadata() as Record<string, unknown> | undefined);
 		return ok && metadata !== undefined && metadata[NONCE_FIELD] === write.nonce;
 	}
-	return deepEqual(normalizePayload(value).payload.GlobalUpdates, write.updates);
+	return normalizePayload(value).payload.GlobalUpdates[2] === write.nonce;
 }

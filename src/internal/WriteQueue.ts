@@ -9,6 +9,8 @@ import { Settings } from "./Constants";
 export class WriteQueue {
 	private readonly lastWrite = new Map<string, number>();
 	private readonly waiting = new Map<string, thread[]>();
+	/** Requests waiting for budget, by request kind, first come first served. */
+	private readonly budgetLine = new Map<string, thread[]>();
 
 	/** True when nothing is queued for the key. */
 	public isIdle(key: string): boolean {
@@ -41,10 +43,31 @@ export class WriteQueue {
 			this.lastWrite.set(key, os.clock());
 			this.prune();
 		}
-		// Budget refills by about one request a second; waiting here keeps requests out of the throttle queue,
-		// where a full queue would drop them with an error.
-		while (adapter.GetBudget(kind) < Settings.BudgetReserve) task.wait(1);
+		this.waitForBudget(adapter, kind);
 		return request();
+	}
+
+	/**
+	 * Budget refills by about one request a second; waiting here keeps requests out of the throttle queue, where a
+	 * full queue would drop them with an error. Waiters are served in arrival order: polled in no order, one load on
+	 * a budget-starved server could lose every race for minutes.
+	 */
+	private waitForBudget(adapter: DataStoreAdapter, kind: "update" | "get" | "list") {
+		let line = this.budgetLine.get(kind);
+		if ((line === undefined || line.size() === 0) && adapter.GetBudget(kind) >= Settings.BudgetReserve) return;
+		if (line === undefined) {
+			line = [];
+			this.budgetLine.set(kind, line);
+		}
+		const me = coroutine.running();
+		line.push(me);
+		for (;;) {
+			// A waiter whose thread was cancelled never takes its turn.
+			while (line[0] !== me && line[0] !== undefined && coroutine.status(line[0]) === "dead") line.shift();
+			if (line[0] === me && adapter.GetBudget(kind) >= Settings.BudgetReserve) break;
+			task.wait(0.25);
+		}
+		line.shift();
 	}
 
 	private prune() {

@@ -3,12 +3,18 @@
  * key holds, and what the load does next given what the write left.
  */
 import {
-	afterSilence,
 	answerStep,
 	applyWrite,
 	decideWrite,
+	earlyStealDue,
+	handOverTo,
+	holderMarker,
 	initialLockState,
 	nextStep,
+	shouldAskHolder,
+	watchHolder,
+	type HandOffGrant,
+	type ProbeResult,
 	type LockState,
 	type LockStep,
 	type LockWrite,
@@ -96,6 +102,12 @@ export = () => {
 				LastUpdate: FRESH,
 			};
 			applyWrite(meta, "take", ME, NOW);
+			expect(meta.HandOff).to.equal(undefined);
+			applyWrite(meta, "take", ME, NOW, true);
+			expect(meta.HandOff![0]).to.equal("me");
+			expect(meta.HandOff![1]).to.equal("on");
+			expect(meta.SessionLoadCount).to.equal(6);
+			meta.SessionLoadCount = 5;
 			expect(meta.ActiveSession).to.equal(ME);
 			expect(meta.ForceLoadSession).to.equal(undefined);
 			expect(meta.SessionLoadCount).to.equal(5);
@@ -166,25 +178,152 @@ export = () => {
 		});
 	});
 
-	describe("afterSilence: a holder the probe found silent", () => {
-		const WAIT3: LockState = { mode: "wait", steps: 3 };
-		const mode = (state: LockState) => (state.mode === "wait" ? `wait ${state.steps}` : state.mode);
-		const cases: Array<[string, LockState, string, number | undefined, number, string]> = [
-			["its lock 40 s stale: steal", WAIT3, "other", NOW - 40, NOW, "steal"],
-			["its lock 39 s stale: keep waiting", WAIT3, "other", NOW - 39, NOW, "wait 3"],
-			["it saved since the probe (alive): keep waiting", WAIT3, "other", NOW - 50 + 1, NOW, "wait 3"],
-			["another server holds the lock now: keep waiting", WAIT3, "third", NOW - 50, NOW, "wait 3"],
-			["no LastUpdate to judge by: keep waiting", WAIT3, "other", undefined, NOW, "wait 3"],
-			["not in the ForceLoad wait: unchanged", ASK, "other", NOW - 50, NOW, "ask"],
+	describe("holderMarker: what a lock says about its holder's listener", () => {
+		const lock = (active: SessionTag | undefined, marker: StoredMetaData["HandOff"]) => ({
+			ActiveSession: active,
+			HandOff: marker,
+		});
+		const cases: Array<[string, ReturnType<typeof lock>, string]> = [
+			["the holder's own marker: on", lock(OTHER, ["other", "on"]), "on"],
+			["a lock handed to the holder: handed", lock(OTHER, ["other", "handed"]), "handed"],
+			["no marker (an original holder, or one whose listener is unverified)", lock(OTHER, undefined), "none"],
+			[
+				"a marker left by an earlier holder (an original server took the lock since)",
+				lock(THIRD, ["other", "on"]),
+				"none",
+			],
+			["a free lock", lock(undefined, ["other", "on"]), "none"],
+			["a marker in an unknown state", lock(OTHER, ["other", "x" as never]), "none"],
 		];
-		for (const [name, state, holder, lastUpdate, now, expected] of cases) {
+		for (const [name, meta, expected] of cases) {
+			it(name, () => expect(holderMarker(meta) ?? "none").to.equal(expected));
+		}
+	});
+
+	describe("watchHolder and earlyStealDue: when a silent holder's lock is taken early", () => {
+		const T0 = 1_700_000_000_000;
+		const lock = (marker: "on" | "handed" | undefined, lastUpdate = FRESH, loadCount = 3, holder = OTHER) => ({
+			ActiveSession: holder,
+			SessionLoadCount: loadCount,
+			LastUpdate: lastUpdate,
+			HandOff: marker === undefined ? undefined : ([holder[1], marker] as StoredMetaData["HandOff"]),
+		});
+		const ON = lock("on");
+		const watchOf = (meta: ReturnType<typeof lock>) => watchHolder(undefined, meta, T0)!;
+		// [name, watched lock, lock now, probe, DataStore now, expected]
+		const cases: Array<
+			[string, ReturnType<typeof lock>, ReturnType<typeof lock>, ProbeResult | undefined, number, boolean]
+		> = [
+			[
+				"a listening holder, silent, 40 s without writing by the DataStore's clock: take",
+				ON,
+				ON,
+				"silent",
+				T0 + 40_000,
+				true,
+			],
+			["39.9 s: not yet", ON, ON, "silent", T0 + 39_900, false],
+			["it answered (alive): never early", ON, ON, "alive", T0 + 400_000, false],
+			["messages inconclusive (unknown): never early", ON, ON, "unknown", T0 + 400_000, false],
+			["not probed yet: never early", ON, ON, undefined, T0 + 400_000, false],
+			[
+				"no marker (original holder, failed subscription): never early",
+				lock(undefined),
+				lock(undefined),
+				"silent",
+				T0 + 400_000,
+				false,
+			],
+			[
+				"it wrote its lock since (LastUpdate changed, whatever its clock says): not",
+				ON,
+				lock("on", FRESH - 100),
+				"silent",
+				T0 + 400_000,
+				false,
+			],
+			["another session of the holder: not", ON, lock("on", FRESH, 4), "silent", T0 + 400_000, false],
+			["another holder: not", ON, lock("on", FRESH, 3, THIRD), "silent", T0 + 400_000, false],
+			["its marker was withdrawn since: not", ON, lock(undefined), "silent", T0 + 400_000, false],
+			[
+				"a handed lock its new holder never wrote: 15 s",
+				lock("handed"),
+				lock("handed"),
+				"silent",
+				T0 + 15_000,
+				true,
+			],
+			["a handed lock at 14 s: not yet", lock("handed"), lock("handed"), "silent", T0 + 14_000, false],
+		];
+		for (const [name, watched, now, probe, storeNow, expected] of cases) {
 			it(name, () => {
-				const silent = {
-					jobId: "other",
-					lastUpdate: lastUpdate === NOW - 50 + 1 ? NOW - 50 : lastUpdate,
-				};
-				expect(mode(afterSilence(state, silent, holder, lastUpdate, now))).to.equal(expected);
+				expect(earlyStealDue(watchOf(watched), now, probe, storeNow)).to.equal(expected);
 			});
+		}
+
+		it("a holder's clock is never compared: a LastUpdate hours in the past or future changes nothing", () => {
+			for (const lastUpdate of [NOW - 7200, NOW + 7200]) {
+				const meta = lock("on", lastUpdate);
+				expect(earlyStealDue(watchOf(meta), meta, "silent", T0 + 39_000)).to.equal(false);
+				expect(earlyStealDue(watchOf(meta), meta, "silent", T0 + 40_000)).to.equal(true);
+			}
+		});
+
+		it("the watch keeps its start while the lock stays the same, and restarts when the holder writes", () => {
+			const first = watchHolder(undefined, ON, T0)!;
+			expect(watchHolder(first, ON, T0 + 30_000)).to.equal(first);
+			const rewritten = watchHolder(first, lock("on", FRESH + 30), T0 + 30_000)!;
+			expect(rewritten.since).to.equal(T0 + 30_000);
+			expect(watchHolder(rewritten, lock(undefined, FRESH + 30), T0 + 31_000)!.since).to.equal(T0 + 31_000);
+			expect(watchHolder(first, { ActiveSession: undefined, SessionLoadCount: 3 }, T0)).to.equal(undefined);
+		});
+
+		it("decideWrite takes the lock early only while waiting on our own request", () => {
+			expect(decideWrite(WAIT0, holds(OTHER, ME), { ...ROUND, earlySteal: true })).to.equal("take");
+			expect(decideWrite(WAIT0, holds(OTHER, THIRD), { ...ROUND, earlySteal: true })).to.equal("keep");
+			expect(decideWrite(ASK, holds(OTHER), { ...ROUND, earlySteal: true })).to.equal("keep");
+			expect(decideWrite(WAIT0, holds(OTHER, ME), { ...ROUND, earlySteal: false })).to.equal("keep");
+		});
+	});
+
+	describe("shouldAskHolder: when the holder is asked over MessagingService", () => {
+		const cases: Array<[string, LockState, Holds, boolean, boolean]> = [
+			["a ForceLoad against a live lock: ask", WAIT0, holds(OTHER, ME), false, true],
+			["once per load", WAIT0, holds(OTHER, ME), true, false],
+			["not for a handler function", ASK, holds(OTHER), false, false],
+			["not for Steal", TAKEOVER, holds(OTHER), false, false],
+			["not for a dead lock (taken at once)", WAIT0, holds(OTHER, ME, DEAD), false, false],
+			["not for our own lock", WAIT0, holds(ME), false, false],
+			["not for a free lock", WAIT0, holds(undefined), false, false],
+			["not for a Studio holder (no job id)", WAIT0, holds([0, ""], ME), false, false],
+		];
+		for (const [name, state, meta, asked, expected] of cases) {
+			it(name, () => expect(shouldAskHolder(state, meta!, ME, asked, NOW)).to.equal(expected));
+		}
+	});
+
+	describe("handOverTo: whether a release hands the lock to the requester", () => {
+		const grant = (job: string, loadCount: number, heardAt: number): HandOffGrant => ({
+			job,
+			loadCount,
+			heardAt,
+			listening: true,
+		});
+		const cases: Array<[string, SessionTag | undefined, HandOffGrant | undefined, boolean]> = [
+			["the requester asked for this session and spoke 2 s ago: hand over", OTHER, grant("other", 5, 98), true],
+			["its last word is 3 s old (it may be gone): free the lock instead", OTHER, grant("other", 5, 97), false],
+			["it asked about another session (a late message): free", OTHER, grant("other", 4, 99.5), false],
+			[
+				"ForceLoadSession names another server than the one that asked: free",
+				THIRD,
+				grant("other", 5, 99.5),
+				false,
+			],
+			["nobody asked over MessagingService (an original requester): free", OTHER, undefined, false],
+			["no requester at all (a plain release): free", undefined, grant("other", 5, 99.5), false],
+		];
+		for (const [name, forceLoad, g, expected] of cases) {
+			it(name, () => expect(handOverTo(forceLoad, g, 5, 100)).to.equal(expected));
 		}
 	});
 
