@@ -12,7 +12,22 @@ export interface ServerOptions {
 	apiAccess?: boolean;
 	/** Run the Scripts under Workspace and ServerScriptService at start. Default true. */
 	runScripts?: boolean;
+	/**
+	 * Seconds added to this server's wall clock: `os.time()`, `os.date()`, `tick()`, `DateTime.now()`. Servers'
+	 * clocks disagree on Roblox too; code that compares one server's timestamps with another's can be tested with
+	 * it. `os.clock()`, `task.wait` and DataStore timestamps (`KeyInfo.UpdatedTime`) are not affected. Default 0.
+	 */
+	clockOffset?: number;
+	/**
+	 * How this server's MessagingService subscriptions behave: "ok"; "subscribeFails" (every `SubscribeAsync`
+	 * errors, as when the service is unavailable); "deaf" (`SubscribeAsync` succeeds, and nothing is ever delivered
+	 * to this server). Publishing works in every mode. Default "ok".
+	 */
+	messaging?: MessagingMode;
 }
+
+/** See {@link ServerOptions.messaging}. */
+export type MessagingMode = "ok" | "subscribeFails" | "deaf";
 
 export interface LogEntry {
 	kind: "print" | "warn" | "error";
@@ -50,6 +65,10 @@ export interface SimServer {
 	logs(kind?: LogEntry["kind"]): LogEntry[];
 	clearLogs(): void;
 	budget(requestType: Enum.DataStoreRequestType): number;
+	/** Changes {@link ServerOptions.clockOffset} from now on. */
+	setClockOffset(seconds: number): void;
+	/** Changes {@link ServerOptions.messaging} from now on: existing subscriptions go deaf, or hear again. */
+	setMessaging(mode: MessagingMode): void;
 }
 
 export interface StoredInfo {
