@@ -11,6 +11,7 @@ import {
 	holderMarker,
 	initialLockState,
 	nextStep,
+	roundSpacing,
 	shouldAskHolder,
 	watchHolder,
 	type HandOffGrant,
@@ -299,6 +300,30 @@ export = () => {
 		];
 		for (const [name, state, meta, asked, expected] of cases) {
 			it(name, () => expect(shouldAskHolder(state, meta!, ME, asked, NOW)).to.equal(expected));
+		}
+	});
+
+	describe("roundSpacing: seconds between ForceLoad rounds", () => {
+		const cases: Array<[string, LockState, Pick<StoredMetaData, "ActiveSession" | "HandOff">, number]> = [
+			["against a holder that claims no listener: the original's 7 s", WAIT0, { ActiveSession: OTHER }, 7],
+			["the request round too", REQUEST, { ActiveSession: OTHER }, 7],
+			[
+				"against a listening holder: the write queue's cooldown alone",
+				WAIT0,
+				{ ActiveSession: OTHER, HandOff: ["other", "on"] },
+				0,
+			],
+			[
+				"against a stale marker of another job: 7 s",
+				WAIT0,
+				{ ActiveSession: OTHER, HandOff: ["third", "on"] },
+				7,
+			],
+			["not ForceLoad: none", TAKEOVER, { ActiveSession: OTHER }, 0],
+			["a free lock: none", WAIT0, { ActiveSession: undefined }, 0],
+		];
+		for (const [name, state, meta, expected] of cases) {
+			it(name, () => expect(roundSpacing(state, meta)).to.equal(expected));
 		}
 	});
 

@@ -1,0 +1,244 @@
+/**
+ * The fast paths (early takeover, direct hand-over, hand-off read) against the failure modes the original
+ * protocol survives: holders that cannot hear, clock skew, requesters that die or shut down, rejoins during a
+ * hand-off, late messages, identical gifts. Each case failed on the fast paths as they first shipped.
+ */
+import Runtime, { type SimServer } from "../Runtime";
+import { original } from "./Original";
+import type { DataStoreAdapter } from "../../src";
+import { ours, resetDefaults, storeOn, stored, TEMPLATE, type Data } from "./Fixtures";
+
+const STORE = "FastPath";
+type Loaded = { Data: Data; IsActive(): boolean; Release(): void } | undefined;
+
+function load(server: SimServer, key: string): Loaded {
+	return server.call(() => storeOn(server, STORE).LoadProfileAsync(key));
+}
+
+/** Starts a load in the background; `result()` is undefined until it returns, then [profile]. */
+function loadLater(server: SimServer, key: string) {
+	let outcome: [Loaded] | undefined;
+	server.spawn(() => {
+		outcome = [storeOn(server, STORE).LoadProfileAsync(key)];
+	});
+	return () => outcome;
+}
+
+/** Waits until the stored lock of `key` has been rewritten by its holder (an auto-save), and returns the time. */
+function waitForHolderSave(key: string) {
+	const first = stored(key, STORE)!.MetaData.LastUpdate;
+	return Runtime.waitUntil(() => stored(key, STORE)!.MetaData.LastUpdate !== first, 90, "the holder's auto-save");
+}
+
+export = () => {
+	beforeEach(() => resetDefaults());
+
+	describe("an early takeover never comes from a live holder", () => {
+		it("one of ours whose listener hears nothing keeps its progress while an outage delays its auto-save", () => {
+			const a = Runtime.startServer({ name: "A", messaging: "deaf" });
+			const b = Runtime.startServer({ name: "B" });
+			const profileA = load(a, "Deaf_1")!;
+			profileA.Data.Coins = 1;
+			const saved = waitForHolderSave("Deaf_1");
+			// A's next auto-save (30 s after this one) falls in a 9 s outage; B asks 5 s after the save.
+			Runtime.configureDataStore({ outages: [{ from: saved + 27, to: saved + 36 }] });
+			Runtime.wait(5);
+			const result = loadLater(b, "Deaf_1");
+			Runtime.wait(33);
+			profileA.Data.Coins = 777; // progress after the outage, saved by A's release at its next auto-save
+			Runtime.waitUntil(() => result() !== undefined, 200, "B's load");
+			expect(result()![0]!.Data.Coins).to.equal(777);
+		});
+
+		it("an original holder whose clock runs 20 s behind keeps its progress", () => {
+			const a = Runtime.startServer({ name: "A", clockOffset: -20 });
+			const b = Runtime.startServer({ name: "B" });
+			const theirs = original(a).GetProfileStore(STORE, TEMPLATE);
+			const profileA = a.call(() => theirs.LoadProfileAsync("Skew_1"))!;
+			profileA.Data.Coins = 1;
+			waitForHolderSave("Skew_1");
+			Runtime.wait(5);
+			const result = loadLater(b, "Skew_1");
+			Runtime.wait(12);
+			profileA.Data.Coins = 555; // before the original's next auto-save, which releases to B
+			Runtime.waitUntil(() => result() !== undefined, 200, "B's load");
+			expect(result()![0]!.Data.Coins).to.equal(555);
+		});
+
+		it("an original holder gets the original's 7 s step spacing: the request and 8 steps take at least 62 s", () => {
+			Runtime.configureMessaging({ loss: 1 });
+			const a = Runtime.startServer({ name: "A" });
+			const b = Runtime.startServer({ name: "B" });
+			const theirs = original(a).GetProfileStore(STORE, TEMPLATE);
+			a.call(() => theirs.LoadProfileAsync("Steps_1"));
+			Runtime.wait(1);
+			a.crash();
+			const start = Runtime.now();
+			expect(load(b, "Steps_1")).to.be.ok();
+			expect(Runtime.now() - start >= 9 * 7 - 1).to.equal(true);
+		});
+	});
+
+	describe("a load that was superseded, and a key already loaded here", () => {
+		it("a rejoin during a hand-off: the first load returns nothing, the second gets the profile, nothing goes back", () => {
+			const h = Runtime.startServer({ name: "H" });
+			const r = Runtime.startServer({ name: "R" });
+			const held = load(h, "Rejoin_1")!;
+			held.Data.Coins = 500;
+			Runtime.wait(10);
+			const first = loadLater(r, "Rejoin_1");
+			Runtime.wait(0.5);
+			const second = loadLater(r, "Rejoin_1");
+			Runtime.waitUntil(() => first() !== undefined && second() !== undefined, 120, "both loads");
+			expect(first()![0]).to.equal(undefined);
+			const profile = second()![0]!;
+			expect(profile.Data.Coins).to.equal(500);
+			profile.Data.Coins = 600;
+			profile.Release();
+			Runtime.wait(15);
+			expect(stored("Rejoin_1", STORE)!.Data.Coins).to.equal(600);
+			expect(stored("Rejoin_1", STORE)!.MetaData.ActiveSession).to.equal(undefined);
+			let highest = 0;
+			for (const { value } of Runtime.store().history(STORE, undefined, "Rejoin_1")) {
+				const coins = (value as { Data: Data } | undefined)?.Data.Coins ?? 0;
+				expect(coins >= highest).to.equal(true);
+				highest = coins;
+			}
+		});
+	});
+
+	describe("the lock is handed only to a requester still waiting for it", () => {
+		it("a requester that crashed after asking: the next server loads at once", () => {
+			const h = Runtime.startServer({ name: "H" });
+			const r = Runtime.startServer({ name: "R" });
+			const c = Runtime.startServer({ name: "C" });
+			const held = load(h, "Gone_1")!;
+			held.Data.Coins = 42;
+			Runtime.wait(2); // H's write cooldown delays its release until after R is gone
+			loadLater(r, "Gone_1");
+			Runtime.wait(1);
+			r.crash();
+			Runtime.wait(10);
+			const start = Runtime.now();
+			const profile = load(c, "Gone_1")!;
+			expect(Runtime.now() - start < 5).to.equal(true);
+			expect(profile.Data.Coins).to.equal(42);
+		});
+
+		it("a requester that starts shutting down after asking: the next server loads at once", () => {
+			const h = Runtime.startServer({ name: "H" });
+			const r = Runtime.startServer({ name: "R" });
+			const c = Runtime.startServer({ name: "C" });
+			load(h, "Closing_1")!.Data.Coins = 43;
+			Runtime.wait(5);
+			loadLater(r, "Closing_1");
+			Runtime.wait(0.3);
+			r.spawn(() => r.shutdown());
+			Runtime.wait(35);
+			const start = Runtime.now();
+			const profile = load(c, "Closing_1")!;
+			expect(Runtime.now() - start < 8).to.equal(true);
+			expect(profile.Data.Coins).to.equal(43);
+		});
+
+		it("a lock handed to a server that died before writing it is taken 15 s after the hand-over, not 40", () => {
+			const c = Runtime.startServer({ name: "C" });
+			load(c, "Seed_1")?.Release(); // C's ProfileService is running
+			Runtime.wait(10);
+			const handedAt = Runtime.now();
+			Runtime.store().set(STORE, undefined, "Handed_1", {
+				Data: { ...TEMPLATE, Coins: 44 },
+				MetaData: {
+					ProfileCreateTime: 1,
+					SessionLoadCount: 3,
+					ActiveSession: [1818, "dead-job"],
+					HandOff: ["dead-job", "handed"],
+					LastUpdate: math.floor(Runtime.unixMillis() / 1000),
+					MetaTags: {},
+				},
+				GlobalUpdates: [0, []],
+			});
+			const profile = load(c, "Handed_1")!;
+			expect(profile.Data.Coins).to.equal(44);
+			const took = Runtime.now() - handedAt;
+			Runtime.output(`[fast path] handed lock taken after ${"%.1f".format(took)} s`);
+			expect(took >= 15 && took < 30).to.equal(true);
+		});
+	});
+
+	describe("a hand-off request names the session it is about", () => {
+		it("a request delivered late never releases a later session of the holder", () => {
+			Runtime.configureMessaging({ delay: 45, loss: 0 });
+			const h = Runtime.startServer({ name: "H" });
+			const r = Runtime.startServer({ name: "R" });
+			load(h, "Late_1");
+			const taken = loadLater(r, "Late_1");
+			Runtime.waitUntil(() => taken() !== undefined, 90, "R's load");
+			taken()![0]!.Release();
+			Runtime.wait(8);
+			const again = load(h, "Late_1")!;
+			expect(again).to.be.ok();
+			Runtime.wait(60); // every request R sent has arrived by now
+			expect(again.IsActive()).to.equal(true);
+			expect(stored("Late_1", STORE)!.MetaData.ActiveSession![1]).to.equal(h.jobId);
+		});
+	});
+
+	describe("a gift is recognised only by its own nonce", () => {
+		it("with RobloxMetaData nearly full, two identical gifts after a failed attempt are both stored", () => {
+			const h = Runtime.startServer({ name: "H" });
+			const s1 = Runtime.startServer({ name: "S1" });
+			const s2 = Runtime.startServer({ name: "S2" });
+			const held = load(h, "Full_1")! as unknown as { RobloxMetaData: object; Release(): void };
+			held.RobloxMetaData = { A: string.rep("x", 120), B: string.rep("y", 120) };
+			held.Release();
+			Runtime.waitUntil(() => stored("Full_1", STORE)!.MetaData.ActiveSession === undefined, 60, "H's release");
+			// S1's DataStore runs the transform of its first write and then fails without storing it, as a request
+			// that errors after reaching Roblox's servers can.
+			const flakyStore = s1.call(() => {
+				const inner = new (ours(s1).RobloxDataStoreAdapter)(STORE, undefined);
+				let failNext = true;
+				const adapter: DataStoreAdapter = {
+					IsMock: false,
+					ValidatesValues: true,
+					UpdateAsync(key, transform) {
+						if (!failNext) return inner.UpdateAsync(key, transform);
+						failNext = false;
+						inner.UpdateAsync(key, (value, info) => {
+							transform(value, info);
+							return $tuple(undefined);
+						});
+						error("502: API Services rejected request with error: HTTP 500 (Internal Server Error)", 0);
+					},
+					GetAsync(key, version) {
+						return inner.GetAsync(key, version);
+					},
+					RemoveAsync(key) {
+						inner.RemoveAsync(key);
+					},
+					ListVersionsAsync(key, direction, minDate, maxDate) {
+						return inner.ListVersionsAsync(key, direction, minDate, maxDate);
+					},
+					GetBudget(kind) {
+						return inner.GetBudget(kind);
+					},
+				};
+				return ours(s1).ProfileService.GetProfileStore({ Name: STORE, DataStore: adapter }, TEMPLATE);
+			});
+			let done = false;
+			s1.spawn(() => {
+				flakyStore.GlobalUpdateProfileAsync("Full_1", (updates) => updates.AddActiveUpdate({ Item: "Crown" }));
+				done = true;
+			});
+			Runtime.wait(0.5); // S2's identical gift lands before S1 retries
+			s2.call(() =>
+				storeOn(s2, STORE).GlobalUpdateProfileAsync("Full_1", (updates) =>
+					updates.AddActiveUpdate({ Item: "Crown" }),
+				),
+			);
+			Runtime.waitUntil(() => done, 60, "S1's gift");
+			const updates = stored("Full_1", STORE)!.GlobalUpdates[1];
+			expect(updates.size()).to.equal(2);
+		});
+	});
+};
