@@ -13,7 +13,9 @@ function nextDue(): ProfileInternals | undefined {
 	const now = os.clock();
 	for (let i = 0; i < list.size(); i++) {
 		const profile = list[i];
-		if (now - profile.loadedAt >= Settings.AutoSaveSeconds) {
+		// The turn comes exactly one period after the load; the tolerance keeps clock rounding from skipping it (a
+		// skipped first turn doubled the time a holder took to release to a ForceLoad it could not hear).
+		if (now - profile.loadedAt >= Settings.AutoSaveSeconds - 0.01) {
 			list.remove(i);
 			list.push(profile);
 			return profile;

@@ -10,6 +10,8 @@ export const Settings = {
 	WriteCooldown: 6,
 	/** ForceLoad steps (writes that find our ForceLoadSession still pending) before the lock is stolen. */
 	ForceLoadMaxSteps: 8,
+	/** The original's spacing of ForceLoad rounds (its RobloxWriteCooldown), kept against holders that may be it. */
+	OriginalStepSeconds: 7,
 	/** A lock whose LastUpdate is older than this is dead and taken at once. */
 	AssumeDeadSessionLock: 30 * 60,
 	/** Seconds a "Repeat" from a not-released handler waits before trying again. */

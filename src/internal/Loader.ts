@@ -13,6 +13,7 @@ import {
 	earlyStealDue,
 	initialLockState,
 	nextStep,
+	roundSpacing,
 	shouldAskHolder,
 	watchHolder,
 	type HolderWatch,
@@ -65,6 +66,7 @@ export function loadRounds(
 
 	while (!ServiceState.locked && !superseded()) {
 		const round = state;
+		const roundStart = os.clock();
 		const result = transport.update(key, {
 			missing: (payload) => fillNewProfile(payload, template),
 			edit: (payload, keyInfo, missing) => {
@@ -110,7 +112,7 @@ export function loadRounds(
 					if (handed !== undefined) return [handed[0], handed[1], true];
 				}
 			}
-			task.wait(step.delay);
+			task.wait(math.max(step.delay, roundSpacing(state, meta) - (os.clock() - roundStart)));
 		}
 	}
 	if (asked && ServiceState.locked && !superseded()) freeHandedLock(transport, key, me);

@@ -255,6 +255,18 @@ export function shouldAskHolder(
 	return !sameSession(active, me[0], me[1]) && !isDeadLock(meta, now);
 }
 
+/**
+ * Seconds from one ForceLoad round's start to the next's. Against a holder whose lock claims no listener (an
+ * original server, or one of ours that cannot hear), the original's own spacing (its 7 s write cooldown), so that
+ * its 8 steps give such a holder the same time to save and release as an original requester would; otherwise the
+ * write queue's cooldown alone spaces the rounds.
+ * @internal
+ */
+export function roundSpacing(state: LockState, meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): number {
+	if (!isForceLoad(state) || !typeIs(meta.ActiveSession, "table")) return 0;
+	return holderMarker(meta) === undefined ? Settings.OriginalStepSeconds : 0;
+}
+
 /** A requester's standing request for a key this server holds, as its messages told it. @internal */
 export interface HandOffGrant {
 	/** The requester's job id. */
