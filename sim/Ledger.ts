@@ -14,6 +14,8 @@ export const INVARIANTS = {
 	6: "stored data equals memory after every graceful shutdown",
 	7: "no corruption written by the library",
 	8: "every load by a player whose previous server released or crashed succeeds",
+	9: "no two servers have a profile active at once (unless the holder could not write for the ForceLoad window)",
+	10: "a load superseded by a newer load of the same key on the same server never returns a profile",
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;
@@ -86,6 +88,15 @@ export class Ledger {
 		traded: 0,
 		/** Releases at shutdown that the DataStore refused at every attempt the close window allowed. */
 		releasesRefused: 0,
+		/** Hops during which the old server kept the player's profile active (up to 2 minutes). */
+		ghostHops: 0,
+		/** New servers that crashed, or began shutting down, while loading a hopping player. */
+		requesterCrashes: 0,
+		requesterShutdowns: 0,
+		/** Same-server rejoins while the first load was still running. */
+		rejoinsDuringLoad: 0,
+		/** Hand-offs whose holder could not write for the whole ForceLoad window (the original's own exception). */
+		handOffsUnwritable: 0,
 	};
 	private readonly events = new Map<string, string[]>();
 	private nextId = 0;

@@ -6,6 +6,8 @@ import type * as Ours from "../src";
 import type { SimServer } from "../test/Runtime";
 
 export type Impl = "ours" | "original";
+/** What a run's servers run: one library, or a mixed fleet of both. */
+export type Fleet = Impl | "mixed";
 
 export const STORE_NAME = "SimPlayers";
 export const ORIGINAL_PATH = "ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src";
@@ -45,6 +47,7 @@ export interface SimProfile {
 		MetaTagsLatest: Record<string, unknown>;
 	};
 	GlobalUpdates: SimGlobalUpdates;
+	RobloxMetaData: unknown;
 	IsActive(): boolean;
 	Release(): void;
 	Save(): void;

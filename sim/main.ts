@@ -8,10 +8,18 @@
  */
 import Runtime, { type SimServer } from "../test/Runtime";
 import { INVARIANTS, Ledger, copyData, describeData, sameData, type InvariantId } from "./Ledger";
-import { STORE_NAME, serviceOn, type Impl, type SimData, type SimProfile, type SimService } from "./Library";
+import {
+	STORE_NAME,
+	serviceOn,
+	type Fleet,
+	type Impl,
+	type SimData,
+	type SimProfile,
+	type SimService,
+} from "./Library";
 
 interface Options {
-	impl: Impl;
+	impl: Fleet;
 	seed: number;
 	servers: number;
 	players: number;
@@ -42,6 +50,32 @@ const RATES = {
 };
 const MEAN_SERVER_LIFETIME = 1800;
 
+/**
+ * The conditions the fast paths must survive, drawn per server or per hop: clocks that disagree, hand-off
+ * subscriptions that fail or hear nothing, requesters that crash or shut down during a hand-off, rejoins during a
+ * hand-off, "ghost" hops (the player is on the new server while the old one still has them, up to 2 minutes),
+ * and profiles whose RobloxMetaData leaves no room for a gift's nonce.
+ */
+const CONDITIONS = {
+	/** Share of servers whose clock is off, by up to this many seconds either way. */
+	skewedClocks: 0.5,
+	maxClockSkew: 45,
+	/** Shares of servers whose hand-off SubscribeAsync fails, and whose subscription hears nothing. */
+	subscribeFails: 0.1,
+	deaf: 0.1,
+	/** Shares of hops that are ghost hops, that crash or shut down the new server during the load, or rejoin it. */
+	ghostHop: 0.3,
+	requesterCrash: 0.05,
+	requesterShutdown: 0.05,
+	rejoinDuringLoad: 0.1,
+	/** Share of players whose RobloxMetaData is nearly full. */
+	fullMetaData: 0.2,
+	/** In a mixed fleet, the share of servers that run the original. */
+	originalShare: 0.4,
+};
+/** RobloxMetaData that leaves no room in the key's 300-character metadata for a gift's nonce. */
+const FULL_METADATA = { A: string.rep("a", 120), B: string.rep("b", 120) };
+
 interface Player {
 	userId: number;
 	key: string;
@@ -50,10 +84,20 @@ interface Player {
 	profile?: SimProfile;
 	/** Receipts not yet granted: Roblox delivers them again on the player's next server. */
 	receipts: string[];
+	/** Incremented by every join: a load that finds it changed was superseded by a newer one. */
+	loadToken: number;
+}
+
+/** A profile a server still holds for a player who already joined elsewhere (a ghost hop). */
+interface Ghost {
+	server: GameServer;
+	profile: SimProfile;
+	since: number;
 }
 
 interface GameServer {
 	sim: SimServer;
+	impl: Impl;
 	service: SimService;
 	name: string;
 	startedAt: number;
@@ -87,7 +131,7 @@ function run(options: Options) {
 
 	const players: Player[] = [];
 	for (let i = 1; i <= options.players; i++) {
-		players.push({ userId: i, key: `Player_${i}`, state: "offline", receipts: [] });
+		players.push({ userId: i, key: `Player_${i}`, state: "offline", receipts: [], loadToken: 0 });
 	}
 	const holders = new Map<string, GameServer>();
 	/** Loads of each key so far: a check of what one session left is moot once the key was loaded again. */
@@ -97,15 +141,35 @@ function run(options: Options) {
 	let serverCounter = 0;
 	let busyThreads = 0;
 
+	const implOf = (): Impl => {
+		if (options.impl !== "mixed") return options.impl;
+		return rng.NextNumber() < CONDITIONS.originalShare ? "original" : "ours";
+	};
+	const fullMetaData = new Set<string>();
+	for (const player of players) if (rng.NextNumber() < CONDITIONS.fullMetaData) fullMetaData.add(player.key);
+	/** Profiles a server holds for players who joined elsewhere meanwhile. */
+	const ghosts = new Map<string, Ghost[]>();
+
 	const startServer = (): GameServer => {
 		serverCounter += 1;
 		const name = `S${serverCounter}`;
-		const sim = Runtime.startServer({ name });
-		const service = serviceOn(options.impl, sim);
+		const roll = rng.NextNumber();
+		const messaging =
+			roll < CONDITIONS.subscribeFails
+				? "subscribeFails"
+				: roll < CONDITIONS.subscribeFails + CONDITIONS.deaf
+					? "deaf"
+					: "ok";
+		const clockOffset =
+			rng.NextNumber() < CONDITIONS.skewedClocks ? rng.NextNumber(-1, 1) * CONDITIONS.maxClockSkew : 0;
+		const sim = Runtime.startServer({ name, messaging, clockOffset });
+		const impl = implOf();
+		const service = serviceOn(impl, sim);
 		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`));
 		const lifetime = -MEAN_SERVER_LIFETIME * math.log(1 - rng.NextNumber());
 		const server: GameServer = {
 			sim,
+			impl,
 			service,
 			name,
 			startedAt: Runtime.now(),
@@ -126,7 +190,9 @@ function run(options: Options) {
 	};
 
 	const gifts = Runtime.startServer({ name: "Gifts" });
-	const giftService = serviceOn(options.impl, gifts);
+	const giftService = serviceOn(options.impl === "mixed" ? "ours" : options.impl, gifts);
+	const originalGifts =
+		options.impl === "mixed" ? serviceOn("original", Runtime.startServer({ name: "OldGifts" })) : undefined;
 
 	const detach = (player: Player) => {
 		const list = player.server?.players;
@@ -182,19 +248,57 @@ function run(options: Options) {
 		});
 	};
 
+	/**
+	 * The failed DataStore requests a server logged for a key since `from`. ProfileService warns once per failed
+	 * request; the write cooldown allows one write to a key every 6 s, so a release that failed four times or more
+	 * in the 30 s close window was refused by the DataStore at every chance it had.
+	 */
+	const failedRequests = (server: GameServer, key: string, from: number) => {
+		const marker = `Key:"${key}"]`;
+		return server.sim
+			.logs("warn")
+			.filter((entry) => entry.time >= from && entry.text.find(marker, 1, true)[0] !== undefined)
+			.size();
+	};
+
+	/** Invariant 9: when a load returns, no other live server may still have the key's profile active. */
+	const checkSoleHolder = (player: Player, server: GameServer) => {
+		for (const ghost of ghosts.get(player.key) ?? []) {
+			if (ghost.server === server || ghost.server.sim.dead || !ghost.profile.IsActive()) continue;
+			// The original's own exception: a holder that could not write for the whole ForceLoad window loses it.
+			if (failedRequests(ghost.server, player.key, ghost.since) >= 8) {
+				ledger.counts.handOffsUnwritable += 1;
+				continue;
+			}
+			ledger.violate(9, player.key, `loaded on ${server.name} while ${ghost.server.name} still had it active`);
+		}
+	};
+
 	const join = (player: Player, server: GameServer) => {
 		player.state = "loading";
 		player.server = server;
-		server.players.push(player);
+		if (!server.players.includes(player)) server.players.push(player);
+		player.loadToken += 1;
+		const token = player.loadToken;
 		const started = Runtime.now();
 		ledger.event(player.key, `joins ${server.name}`);
 		server.sim.spawn(() => {
 			const profile = server.service.store.LoadProfileAsync(player.key);
-			if (profile === undefined) {
-				if (!server.ending) ledger.violate(8, player.key, `LoadProfileAsync returned nil on ${server.name}`);
-				detach(player);
+			if (token !== player.loadToken && player.server === server) {
+				// A newer join of this player on this server superseded this load.
+				if (profile !== undefined) {
+					ledger.violate(10, player.key, `a superseded load returned a profile on ${server.name}`);
+					profile.Release();
+				}
 				return;
 			}
+			if (profile === undefined) {
+				if (!server.ending) ledger.violate(8, player.key, `LoadProfileAsync returned nil on ${server.name}`);
+				if (player.server === server) detach(player);
+				return;
+			}
+			checkSoleHolder(player, server);
+			if (fullMetaData.has(player.key)) profile.RobloxMetaData = FULL_METADATA;
 			ledger.counts.loads += 1;
 			loadsOf.set(player.key, (loadsOf.get(player.key) ?? 0) + 1);
 			ledger.loadTimes.push(Runtime.now() - started);
@@ -234,6 +338,72 @@ function run(options: Options) {
 	};
 
 	const liveServers = () => servers.filter((s) => !s.ending);
+
+	/**
+	 * A ghost hop: the player joins `target` while their old server keeps the profile active, and the game there
+	 * keeps changing it, until the new server's ForceLoad takes it or up to 2 minutes pass. Whatever the old server
+	 * held when its session ended is what the new load must return (invariant 5), and the new load must not return
+	 * while the old session is still active (invariant 9).
+	 */
+	const ghostHop = (player: Player, target: GameServer) => {
+		const old = player.server!;
+		const profile = player.profile!;
+		const ghost: Ghost = { server: old, profile, since: Runtime.now() };
+		const list = ghosts.get(player.key) ?? [];
+		list.push(ghost);
+		ghosts.set(player.key, list);
+		ledger.counts.ghostHops += 1;
+		profile.ListenToRelease(() => {
+			if (!old.sim.dead) ledger.expect(player.key, profile.Data, `released by ${old.name} after a ghost hop`);
+		});
+		const index = old.players.indexOf(player);
+		if (index !== -1) old.players.remove(index);
+		const lingering = rng.NextNumber(0, 120);
+		busyThreads += 1;
+		old.sim.spawn(() => {
+			const lingerUntil = Runtime.now() + lingering;
+			while (profile.IsActive() && !old.ending && Runtime.now() < lingerUntil) {
+				profile.Data.Coins += 1;
+				touch(profile);
+				task.wait(1);
+			}
+			if (profile.IsActive() && !old.ending) profile.Release();
+			busyThreads -= 1;
+		});
+		join(player, target);
+	};
+
+	/** A hop, plain or with one of the conditions a hand-off must survive. */
+	const hop = (player: Player, target: GameServer) => {
+		ledger.counts.hops += 1;
+		let roll = rng.NextNumber();
+		if (roll < CONDITIONS.ghostHop && target !== player.server) return ghostHop(player, target);
+		leave(player);
+		join(player, target);
+		roll = rng.NextNumber();
+		const during = (what: () => void) =>
+			task.delay(rng.NextNumber(0.2, 3), () => {
+				if (player.server === target && player.state === "loading" && !target.ending) what();
+			});
+		if (roll < CONDITIONS.requesterCrash) {
+			during(() => {
+				ledger.counts.requesterCrashes += 1;
+				crash(target);
+				startServer();
+			});
+		} else if (roll < CONDITIONS.requesterCrash + CONDITIONS.requesterShutdown) {
+			during(() => {
+				ledger.counts.requesterShutdowns += 1;
+				shutdown(target);
+				startServer();
+			});
+		} else if (roll < CONDITIONS.requesterCrash + CONDITIONS.requesterShutdown + CONDITIONS.rejoinDuringLoad) {
+			during(() => {
+				ledger.counts.rejoinsDuringLoad += 1;
+				join(player, target);
+			});
+		}
+	};
 	const pick = <T>(list: T[]): T => list[rng.NextInteger(0, list.size() - 1)];
 
 	const crash = (server: GameServer) => {
@@ -258,22 +428,15 @@ function run(options: Options) {
 		}
 	};
 
-	/**
-	 * The failed DataStore requests a server logged for a key since `from`. ProfileService warns once per failed
-	 * request; the write cooldown allows one write to a key every 6 s, so a release that failed four times or more
-	 * in the 30 s close window was refused by the DataStore at every chance it had.
-	 */
-	const failedRequests = (server: GameServer, key: string, from: number) => {
-		const marker = `Key:"${key}"]`;
-		return server.sim
-			.logs("warn")
-			.filter((entry) => entry.time >= from && entry.text.find(marker, 1, true)[0] !== undefined)
-			.size();
-	};
-
 	const shutdown = (server: GameServer) => {
 		server.ending = true;
 		ledger.counts.shutdowns += 1;
+		for (const [key, list] of ghosts) {
+			for (const ghost of list) {
+				if (ghost.server !== server || !ghost.profile.IsActive()) continue;
+				ledger.expect(key, ghost.profile.Data, `ghost on ${server.name} at shutdown`);
+			}
+		}
 		const expected = new Map<string, { data: SimData; loads: number }>();
 		for (const player of [...server.players]) {
 			// A load in flight finishes (or returns nil) on its own; see join().
@@ -322,8 +485,10 @@ function run(options: Options) {
 		ledger.gifts.set(gift, { key: player.key, acked: false });
 		ledger.counts.giftsSent += 1;
 		busyThreads += 1;
+		const sender =
+			originalGifts !== undefined && rng.NextNumber() < CONDITIONS.originalShare ? originalGifts : giftService;
 		gifts.spawn(() => {
-			const result = giftService.store.GlobalUpdateProfileAsync(player.key, (updates) =>
+			const result = sender.store.GlobalUpdateProfileAsync(player.key, (updates) =>
 				updates.AddActiveUpdate({ Gift: gift }),
 			);
 			if (result !== undefined) {
@@ -396,10 +561,7 @@ function run(options: Options) {
 				if (roll < RATES.leave) {
 					leave(player);
 				} else if (roll < RATES.leave + RATES.hop) {
-					const target = pick(open);
-					ledger.counts.hops += 1;
-					leave(player);
-					join(player, target);
+					hop(player, pick(open));
 				} else if (roll < RATES.leave + RATES.hop + RATES.rejoin) {
 					const server = player.server!;
 					ledger.counts.rejoins += 1;

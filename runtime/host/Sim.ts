@@ -1,6 +1,6 @@
 /**
  * `npm run sim -- [--seed N] [--seeds K] [--servers N] [--players N] [--hours H] [--faults 0|10|30|all]
- *                 [--impl ours|original|both] [--json] [--no-build]`
+ *                 [--impl ours|original|both|mixed] [--json] [--no-build]`
  *
  * Runs the data-safety simulation (sim/main.ts) once per implementation, fault level and seed, each in a fresh Luau
  * VM state, prints a table per fault level and the first example of every violated invariant with the events
@@ -11,7 +11,7 @@ import { resolve } from "node:path";
 import { runEngine } from "./Launcher.js";
 
 export interface SimOptions {
-	impl: "ours" | "original";
+	impl: "ours" | "original" | "mixed";
 	seed: number;
 	servers: number;
 	players: number;
@@ -79,6 +79,15 @@ export function table(results: SimResult[], faults: number): string[] {
 		[
 			"hops / same-server rejoins",
 			(rs) => `${sum(rs, (r) => r.counts.hops)} / ${sum(rs, (r) => r.counts.rejoins)}`,
+		],
+		[
+			"ghost hops / rejoins during a load / new server crashed or shut down while loading",
+			(rs) =>
+				`${sum(rs, (r) => r.counts.ghostHops)} / ${sum(rs, (r) => r.counts.rejoinsDuringLoad)} / ${sum(rs, (r) => r.counts.requesterCrashes)}, ${sum(rs, (r) => r.counts.requesterShutdowns)}`,
+		],
+		[
+			"hand-offs whose holder could not write for the ForceLoad window (not counted in 9)",
+			(rs) => `${sum(rs, (r) => r.counts.handOffsUnwritable)}`,
 		],
 		[
 			"crashes / graceful shutdowns",
@@ -176,7 +185,9 @@ function numberFlag(flags: Record<string, string | boolean>, name: string, fallb
 async function main() {
 	const flags = parse(process.argv.slice(2));
 	const impl = String(flags.impl ?? "ours");
-	if (!["ours", "original", "both"].includes(impl)) throw new Error(`sim: --impl must be ours, original or both`);
+	if (!["ours", "original", "both", "mixed"].includes(impl)) {
+		throw new Error(`sim: --impl must be ours, original, both or mixed`);
+	}
 	const faultsFlag = String(flags.faults ?? "all");
 	if (!["0", "10", "30", "all"].includes(faultsFlag)) throw new Error(`sim: --faults must be 0, 10, 30 or all`);
 	const levels = (faultsFlag === "all" ? [0, 10, 30] : [Number(faultsFlag)]) as SimOptions["faults"][];
