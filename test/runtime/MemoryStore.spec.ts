@@ -337,6 +337,115 @@ export = () => {
 		});
 	});
 
+	describe("request units", () => {
+		it("charges GetRangeAsync and ReadAsync one unit per item returned, one when empty, and one per 2 s of waiting", () => {
+			const server = Runtime.startServer();
+			const map = mss(server).GetSortedMap("UnitsRange");
+			const queue = mss(server).GetQueue("UnitsQueue");
+			server.call(() => {
+				for (let i = 1; i <= 3; i++) map.SetAsync(`k${i}`, i, 60);
+				for (let i = 1; i <= 3; i++) queue.AddAsync(i, 60);
+			});
+			const units = () => Runtime.memoryStore().usage().requestUnits;
+			expect(units()).to.equal(6);
+			server.call(() => map.GetRangeAsync(Enum.SortDirection.Ascending, 10));
+			expect(units()).to.equal(9);
+			server.call(() => map.GetRangeAsync(Enum.SortDirection.Ascending, 10, { key: "k3" }));
+			expect(units()).to.equal(10);
+			server.call(() => queue.ReadAsync(3, false, 0));
+			expect(units()).to.equal(13);
+			// Nothing is visible: it waits 4 s (two polls) and comes back empty.
+			server.call(() => queue.ReadAsync(1, false, 4));
+			expect(units()).to.equal(16);
+		});
+
+		it("charges hash map UpdateAsync two units and a ListItemsAsync page one plus its items", () => {
+			const server = Runtime.startServer();
+			const map = mss(server).GetHashMap("UnitsHash");
+			server.call(() => {
+				map.SetAsync("a", 1, 60);
+				map.SetAsync("b", 1, 60);
+			});
+			const units = () => Runtime.memoryStore().usage().requestUnits;
+			server.call(() => map.UpdateAsync("a", (old) => (old as number) + 1, 60));
+			expect(units()).to.equal(4);
+			server.call(() => map.ListItemsAsync(10));
+			expect(units()).to.equal(7);
+		});
+
+		it("throttles one structure past 100,000 units a minute even when the game has more", () => {
+			Runtime.configureMemoryStore({ latency: 0 });
+			const server = Runtime.startServer();
+			// 834 users lift the game's quota to 101,080 units a minute.
+			for (let i = 1; i <= 834; i++) server.addPlayer(i);
+			const hot = mss(server).GetSortedMap("Hot");
+			server.call(() => {
+				for (let i = 1; i <= 200; i++) hot.SetAsync(`k${i}`, i, 600);
+				// 200 writes, 498 reads of 200 items and one of 199: 99,999 units, so one more request is let in.
+				for (let i = 1; i <= 498; i++) hot.GetRangeAsync(Enum.SortDirection.Ascending, 200);
+				hot.GetRangeAsync(Enum.SortDirection.Ascending, 199);
+				hot.GetAsync("k1");
+			});
+			expectContains(
+				errorOf(server, () => hot.GetAsync("k1")),
+				"DataStructureRequestsOverLimit",
+			);
+			// Another structure still has the game's remaining units.
+			server.call(() => mss(server).GetSortedMap("Cold").GetAsync("k1"));
+		});
+	});
+
+	describe("errors", () => {
+		it("gives up with UpdateConflict when the key keeps changing under the transform", () => {
+			const a = Runtime.startServer();
+			const b = Runtime.startServer();
+			const mapA = mss(a).GetHashMap("Contended");
+			const mapB = mss(b).GetHashMap("Contended");
+			let calls = 0;
+			const err = errorOf(a, () =>
+				mapA.UpdateAsync(
+					"k",
+					() => {
+						calls += 1;
+						b.call(() => mapB.SetAsync("k", calls, 60));
+						return -1;
+					},
+					60,
+				),
+			);
+			expectContains(err, "UpdateConflict");
+			expect(calls).to.equal(10);
+			expect(Runtime.memoryStore().hashMap("Contended")[0].value).to.equal(10);
+		});
+
+		it("reports a transform that errors as TransformCallbackFailed and writes nothing", () => {
+			const server = Runtime.startServer();
+			const map = mss(server).GetSortedMap("Throws");
+			const err = errorOf(server, () => map.UpdateAsync("k", () => error("boom"), 60));
+			expectContains(err, "TransformCallbackFailed");
+			expectContains(err, "boom");
+			expect(Runtime.memoryStore().sortedMap("Throws").size()).to.equal(0);
+		});
+
+		it("refuses an unpublished place (a Studio server without a place id)", () => {
+			const server = Runtime.startServer({ studio: true });
+			expectContains(
+				errorOf(server, () => mss(server).GetQueue("Studio").AddAsync(1, 60)),
+				"UnpublishedPlace",
+			);
+		});
+
+		it("loses a request in flight when its server crashes", () => {
+			const server = Runtime.startServer();
+			const map = mss(server).GetSortedMap("Crash");
+			server.spawn(() => map.SetAsync("k", 1, 60));
+			server.crash();
+			Runtime.wait(1);
+			expect(Runtime.memoryStore().sortedMap("Crash").size()).to.equal(0);
+			expect(Runtime.memoryStore().stats().requests > 0).to.equal(true);
+		});
+	});
+
 	describe("faults", () => {
 		it("fails every request in an outage window, and none after it", () => {
 			const now = Runtime.now();
