@@ -317,6 +317,27 @@ export = () => {
 			expect(Runtime.memoryStore().hashMap("Quota").size()).to.equal(6);
 		});
 
+		it("keeps departed users' memory quota for 8 days, and an item for its full 45 days", () => {
+			Runtime.setTimeLimit(50 * 86400);
+			const server = Runtime.startServer();
+			const players: Player[] = [];
+			for (let i = 1; i <= 5; i++) players.push(server.addPlayer(200 + i));
+			const map = mss(server).GetSortedMap("Month");
+			server.call(() => map.SetAsync("k", 1, 3888000));
+			const setAt = Runtime.now();
+			const quota = () => Runtime.memoryStore().usage().memoryQuota;
+			expect(quota()).to.equal(65536 + 5 * 1.2 * 1024);
+			for (const player of players) server.removePlayer(player);
+			Runtime.wait(8 * 86400 - 10);
+			expect(quota()).to.equal(65536 + 5 * 1.2 * 1024);
+			Runtime.wait(20);
+			expect(quota()).to.equal(65536);
+			Runtime.wait(setAt + 3888000 - 1 - Runtime.now());
+			expect(server.call(() => map.GetSizeAsync())).to.equal(1);
+			Runtime.wait(1);
+			expect(Runtime.memoryStore().sortedMap("Month").size()).to.equal(0);
+		});
+
 		it("throttles past 1000 + 120 request units per user per minute, and recovers a minute later", () => {
 			Runtime.configureMemoryStore({ latency: 0 });
 			const server = Runtime.startServer();
