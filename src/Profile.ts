@@ -163,7 +163,7 @@ export class Profile<
 	/** MetaData.MetaTags, or an error naming `method` when it was replaced by something that is not a table. */
 	private metaTags(method: string): Map<string, unknown> {
 		const tags = this.MetaData.MetaTags as unknown;
-		if (!typeIs(tags, "table")) {
+		if (typeOf(tags) !== "table") {
 			error(`[ProfileService] ${method}: MetaData.MetaTags is a ${typeOf(tags)}, not a table`, 3);
 		}
 		return tags as Map<string, unknown>;

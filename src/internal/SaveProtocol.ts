@@ -89,7 +89,7 @@ function sideProblem(profile: ProfileInternals): string | undefined {
 function checkSideFields(transport: StoreTransport, profile: ProfileInternals, walkAll: boolean): Set<SideField> {
 	const held = new Set<SideField>();
 	const tags = profile.MetaData.MetaTags as unknown;
-	if (!typeIs(tags, "table")) {
+	if (typeOf(tags) !== "table") {
 		holdBack(transport, profile, held, "MetaData.MetaTags", `MetaData.MetaTags is a ${typeOf(tags)}, not a table`);
 	} else if (walkAll || profile.metaTagsRefused) {
 		const problem = metaTagsProblem(profile);

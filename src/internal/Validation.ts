@@ -78,7 +78,7 @@ export function storableProblem(value: unknown, path: string): string | undefine
  * @internal
  */
 export function metadataProblem(metadata: unknown, path: string): string | undefined {
-	if (!typeIs(metadata, "table")) return `${path} is a ${typeOf(metadata)}, not a table`;
+	if (typeOf(metadata) !== "table") return `${path} is a ${typeOf(metadata)}, not a table`;
 	for (const [k, v] of pairs(metadata as Map<unknown, unknown>)) {
 		if (!typeIs(k, "string")) return `${path} has a key that is not a string (${tostring(k)})`;
 		if (k.size() > Settings.MaxMetadataKeyLength) {
@@ -104,7 +104,7 @@ export function metadataProblem(metadata: unknown, path: string): string | undef
  * @internal
  */
 export function userIdsProblem(userIds: unknown, path: string): string | undefined {
-	if (!typeIs(userIds, "table")) return `${path} is a ${typeOf(userIds)}, not a table`;
+	if (typeOf(userIds) !== "table") return `${path} is a ${typeOf(userIds)}, not a table`;
 	const problem = findUnstorable(userIds, path);
 	if (problem !== undefined) return problem;
 	let count = 0;
