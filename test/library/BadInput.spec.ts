@@ -222,6 +222,28 @@ export = () => {
 		});
 	});
 
+	describe("finding 5, keys already written", () => {
+		it("loads a key whose stored MetaTags are not a table with empty MetaTags, and repairs it for the original", () => {
+			const [a, o] = startServers("A", "Original");
+			Runtime.store().set("PlayerData", undefined, "MetaTags_2", {
+				Data: { Coins: 4, Items: [], Stats: { Level: 1 } },
+				MetaData: { ProfileCreateTime: 0, SessionLoadCount: 1, MetaTags: 5 },
+				GlobalUpdates: [0, []],
+			});
+			const profile = a.call(() => storeOn(a).LoadProfileAsync("MetaTags_2"))!;
+			expect(profile.GetMetaTag("DataVersion")).to.equal(undefined);
+			profile.SetMetaTag("DataVersion", 1);
+			let hop = false;
+			profile.ListenToHopReady(() => (hop = true));
+			profile.Release();
+			Runtime.waitUntil(() => hop, 60, "release");
+			const oStore = original(o).GetProfileStore("PlayerData", TEMPLATE);
+			const oProfile = o.call(() => oStore.LoadProfileAsync("MetaTags_2"))!;
+			expect(oProfile.Data.Coins).to.equal(4);
+			expect(oProfile.MetaData.MetaTags.DataVersion).to.equal(1);
+		});
+	});
+
 	describe("finding 6: a global update the DataStore refuses", () => {
 		it("is refused by AddActiveUpdate and ChangeActiveUpdate, naming the path", () => {
 			const [a] = startServers("A");
