@@ -1,7 +1,8 @@
 import { t } from "@rbxts/t";
 import { ScriptSignal, type ScriptConnection } from "./ScriptSignal";
-import { expectArgument } from "./internal/Arguments";
+import { expectArgument, expectMethodCall, expectStorable } from "./internal/Arguments";
 import type { StoredGlobalUpdate, StoredGlobalUpdates } from "./internal/Payload";
+import { storableProblem } from "./internal/Validation";
 
 /** The data of a global update: any table of your own. */
 export type GlobalUpdateData = {
@@ -28,6 +29,12 @@ function expectUpdateId(method: string, updateId: unknown): asserts updateId is 
 
 function expectUpdateData(method: string, updateData: unknown): asserts updateData is object {
 	expectArgument(`GlobalUpdates:${method}()`, "updateData", updateData, t.table, "a table");
+	expectStorable(`GlobalUpdates:${method}()`, "updateData", updateData, "updateData");
+}
+
+/** The error for an update id that names no update; `method` is the GlobalUpdates method. */
+function noSuchUpdate(method: string, updateId: number): never {
+	error(`[ProfileService] GlobalUpdates:${method}(): argument "updateId" (${updateId}) names no update`, 3);
 }
 
 /**
@@ -43,6 +50,8 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	public pendingLock?: number[];
 	/** Ids to clear at the next save. @internal */
 	public pendingClear?: number[];
+	/** Handler mode: ids added or changed by the handler, checked again once it returns. @internal */
+	public touched?: number[];
 	private newActive?: ScriptSignal<[updateId: number, updateData: U]>;
 	private newLocked?: ScriptSignal<[updateId: number, updateData: U]>;
 
@@ -78,6 +87,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 
 	/** Active updates, except those this server has already asked to lock. */
 	public GetActiveUpdates(): Array<GlobalUpdateEntry<U>> {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:GetActiveUpdates()");
 		const list: Array<GlobalUpdateEntry<U>> = [];
 		for (const update of this.latest[1]) {
 			if (!update[2] && !this.isLockPending(update[0])) list.push([update[0], update[3] as U]);
@@ -87,6 +97,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 
 	/** Locked updates, except those this server has already asked to clear. */
 	public GetLockedUpdates(): Array<GlobalUpdateEntry<U>> {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:GetLockedUpdates()");
 		const list: Array<GlobalUpdateEntry<U>> = [];
 		for (const update of this.latest[1]) {
 			if (update[2] && !this.isClearPending(update[0])) list.push([update[0], update[3] as U]);
@@ -110,6 +121,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	 * at load time are in {@link GetActiveUpdates}. Usually the listener calls {@link LockActiveUpdate}.
 	 */
 	public ListenToNewActiveUpdate(listener: (updateId: number, updateData: U) => void): ScriptConnection {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:ListenToNewActiveUpdate()");
 		expectArgument("GlobalUpdates:ListenToNewActiveUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewActiveUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
@@ -122,6 +134,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 	 * call {@link ClearLockedUpdate}. Once one listener clears an update, later listeners are not called for it.
 	 */
 	public ListenToNewLockedUpdate(listener: (updateId: number, updateData: U) => void): ScriptConnection {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:ListenToNewLockedUpdate()");
 		expectArgument("GlobalUpdates:ListenToNewLockedUpdate()", "listener", listener, t.callback, "a function");
 		this.requireProfileMode("ListenToNewLockedUpdate");
 		if (!this.isActive()) return { Connected: false, Disconnect() {} };
@@ -131,12 +144,14 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 
 	/** Turns an Active update into a Locked one at the next save. Errors if the profile is no longer active. */
 	public LockActiveUpdate(updateId: number): void {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:LockActiveUpdate()");
 		const update = this.pendingTarget("LockActiveUpdate", updateId);
 		if (!update[2] && !this.isLockPending(updateId)) (this.pendingLock ??= []).push(updateId);
 	}
 
 	/** Removes a Locked update at the next save. Errors if the profile is no longer active. */
 	public ClearLockedUpdate(updateId: number): void {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:ClearLockedUpdate()");
 		const update = this.pendingTarget("ClearLockedUpdate", updateId);
 		if (update[2] && !this.isClearPending(updateId)) (this.pendingClear ??= []).push(updateId);
 	}
@@ -147,7 +162,7 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		this.requireProfileMode(method);
 		if (!this.isActive()) error(`[ProfileService] GlobalUpdates:${method}(): the profile is no longer active`, 3);
 		const update = this.find(updateId);
-		if (update === undefined) error(`[ProfileService] GlobalUpdates:${method}(): no update with id ${updateId}`, 3);
+		if (update === undefined) noSuchUpdate(method, updateId);
 		return update;
 	}
 
@@ -162,36 +177,54 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 
 	/** Sends a new Active update. Only inside a GlobalUpdateProfileAsync handler. */
 	public AddActiveUpdate(updateData: U): void {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:AddActiveUpdate()");
 		expectUpdateData("AddActiveUpdate", updateData);
 		this.requireHandlerMode("AddActiveUpdate");
 		const index = this.latest[0] + 1;
 		this.latest[0] = index;
 		this.latest[1].push([index, 1, false, updateData]);
+		(this.touched ??= []).push(index);
 	}
 
 	/** Replaces the data of an Active update (for example to stack gifts). Only inside a handler. */
 	public ChangeActiveUpdate(updateId: number, updateData: U): void {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:ChangeActiveUpdate()");
 		expectUpdateId("ChangeActiveUpdate", updateId);
 		expectUpdateData("ChangeActiveUpdate", updateData);
 		this.requireHandlerMode("ChangeActiveUpdate");
 		const update = this.find(updateId);
-		if (update === undefined)
-			error(`[ProfileService] GlobalUpdates:ChangeActiveUpdate(): no update with id ${updateId}`, 2);
+		if (update === undefined) noSuchUpdate("ChangeActiveUpdate", updateId);
 		if (update[2]) error(`[ProfileService] GlobalUpdates:ChangeActiveUpdate(): update ${updateId} is locked`, 2);
 		update[1] += 1;
 		update[3] = updateData;
+		(this.touched ??= []).push(updateId);
 	}
 
 	/** Removes an Active update. Only inside a handler. */
 	public ClearActiveUpdate(updateId: number): void {
+		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:ClearActiveUpdate()");
 		expectUpdateId("ClearActiveUpdate", updateId);
 		this.requireHandlerMode("ClearActiveUpdate");
 		const list = this.latest[1];
 		const index = list.findIndex((update) => update[0] === updateId);
-		if (index === -1) error(`[ProfileService] GlobalUpdates:ClearActiveUpdate(): no update with id ${updateId}`, 2);
+		if (index === -1) noSuchUpdate("ClearActiveUpdate", updateId);
 		if (list[index][2])
 			error(`[ProfileService] GlobalUpdates:ClearActiveUpdate(): update ${updateId} is locked`, 2);
 		list.remove(index);
+	}
+
+	/**
+	 * @internal After a handler returned: what the DataStore would refuse about an update it added or changed (its
+	 * data may have been changed after the call that checked it), or undefined. Walks only those updates.
+	 */
+	public touchedProblem(): string | undefined {
+		if (this.touched === undefined) return undefined;
+		for (const id of this.touched) {
+			const update = this.find(id);
+			const problem = update !== undefined ? storableProblem(update[3], "updateData") : undefined;
+			if (problem !== undefined) return `update ${id} cannot be stored in a DataStore: ${problem}`;
+		}
+		return undefined;
 	}
 
 	/**

@@ -3,11 +3,15 @@ import { GlobalUpdates, type GlobalUpdateData } from "./GlobalUpdates";
 import { ScriptSignal, type ScriptConnection } from "./ScriptSignal";
 import { deepCopy } from "./internal/Payload";
 import type { ProfileHost, ProfileInternals } from "./internal/ProfileHost";
-import { expectArgument } from "./internal/Arguments";
+import { expectArgument, expectMethodCall, expectStorable } from "./internal/Arguments";
+import { Settings } from "./internal/Constants";
+import { childPath } from "./internal/Validation";
 import { t } from "@rbxts/t";
 
 const wholeNumber = (value: unknown): value is number => t.number(value) && value % 1 === 0;
-const nonEmptyString = (value: unknown): value is string => t.string(value) && value.size() > 0;
+// A DataStore refuses a table key that is not valid UTF-8, like any such string.
+const isTagName = (value: unknown): value is string =>
+	t.string(value) && value.size() > 0 && utf8.len(value)[0] !== undefined;
 
 /** Information about a profile, saved with it. */
 export interface ProfileMetaData {
@@ -78,6 +82,13 @@ export class Profile<
 	public readonly KeyInfoUpdated = ScriptSignal.create<[keyInfo: ProfileKeyInfo]>();
 	/** The profile's global updates. */
 	public GlobalUpdates: GlobalUpdates<GlobalUpdateType>;
+	/**
+	 * The GlobalUpdates object the profile was made with, which saves use even if the public field is replaced.
+	 * @internal
+	 */
+	public ownUpdates: GlobalUpdates<GlobalUpdateType>;
+	/** Set after the DataStore refused MetaTags: later saves check them before sending until they pass. @internal */
+	public metaTagsRefused?: boolean;
 
 	/** @internal */
 	public readonly key: string;
@@ -113,11 +124,12 @@ export class Profile<
 		this.RobloxMetaData = (stored.RobloxMetaData ?? {}) as RobloxMetaData;
 		this.UserIds = stored.UserIds ?? [];
 		this.KeyInfo = keyInfo;
-		this.GlobalUpdates = GlobalUpdates.create<GlobalUpdateType>(
+		this.ownUpdates = GlobalUpdates.create<GlobalUpdateType>(
 			stored.GlobalUpdates,
 			viewMode ? "view" : "profile",
 			() => this.IsActive(),
 		);
+		this.GlobalUpdates = this.ownUpdates;
 	}
 
 	/** @internal */
@@ -133,6 +145,7 @@ export class Profile<
 
 	/** True while this server holds the session lock and changes to Data are guaranteed to be saved. */
 	public IsActive(): boolean {
+		expectMethodCall(this, Profile, "Profile:IsActive()");
 		return !this.viewMode && this.host.isLoaded(this.key, this);
 	}
 
@@ -143,7 +156,27 @@ export class Profile<
 	 * const version = profile.GetMetaTag<number>("DataVersion") ?? 1;
 	 */
 	public GetMetaTag<T = unknown>(tagName: string): T | undefined {
-		return this.MetaData.MetaTags.get(tagName) as T | undefined;
+		expectMethodCall(this, Profile, "Profile:GetMetaTag()");
+		return this.metaTags("Profile:GetMetaTag()").get(tagName) as T | undefined;
+	}
+
+	/** MetaData.MetaTags, or an error naming `method` when it was replaced by something that is not a table. */
+	private metaTags(method: string): Map<string, unknown> {
+		const tags = this.MetaData.MetaTags as unknown;
+		if (typeOf(tags) !== "table") {
+			error(`[ProfileService] ${method}: MetaData.MetaTags is a ${typeOf(tags)}, not a table`, 3);
+		}
+		return tags as Map<string, unknown>;
+	}
+
+	/**
+	 * Errors when a change can no longer be saved: the profile was released (here or remotely). A view-mode profile
+	 * accepts changes, which OverwriteAsync writes.
+	 */
+	private expectUnreleased(method: string) {
+		if (!this.viewMode && !this.IsActive()) {
+			error(`[ProfileService] ${method}: the profile is released, so the change would never be saved`, 3);
+		}
 	}
 
 	/**
@@ -151,17 +184,29 @@ export class Profile<
 	 * `@rbxts/profileservice` typings compiling.
 	 */
 	public GetMetaTags(tagName: string): unknown {
+		expectMethodCall(this, Profile, "Profile:GetMetaTags()");
 		return this.GetMetaTag(tagName);
 	}
 
-	/** Sets `MetaData.MetaTags[tagName]`; the value reaches MetaTagsLatest after the next save. */
+	/**
+	 * Sets `MetaData.MetaTags[tagName]`; the value reaches MetaTagsLatest after the next save.
+	 * @throws When `tagName` is not a non-empty string of valid UTF-8, `value` is something a DataStore cannot store
+	 * (a function, an Instance, NaN, an infinity, a string that is not valid UTF-8, a mixed, sparse or cyclic table),
+	 * MetaData.MetaTags is not a table, or the profile is released. Nothing changes on error.
+	 */
 	public SetMetaTag(tagName: string, value: unknown): void {
-		expectArgument("Profile:SetMetaTag()", "tagName", tagName, nonEmptyString, "a non-empty string");
-		this.MetaData.MetaTags.set(tagName, value);
+		const method = "Profile:SetMetaTag()";
+		expectMethodCall(this, Profile, method);
+		expectArgument(method, "tagName", tagName, isTagName, "a non-empty string of valid UTF-8");
+		const tags = this.metaTags(method);
+		this.expectUnreleased(method);
+		expectStorable(method, "value", value, childPath("MetaTags", tagName));
+		tags.set(tagName, value);
 	}
 
 	/** Fills in what Data is missing from the template: string keys only, deep-copying tables. */
 	public Reconcile(): void {
+		expectMethodCall(this, Profile, "Profile:Reconcile()");
 		reconcile(this.Data as Map<unknown, unknown>, this.host.template as Map<unknown, unknown>);
 	}
 
@@ -172,6 +217,7 @@ export class Profile<
 	public ListenToRelease(
 		listener: (placeId: number | undefined, jobId: string | undefined) => void,
 	): ScriptConnection {
+		expectMethodCall(this, Profile, "Profile:ListenToRelease()");
 		expectArgument("Profile:ListenToRelease()", "listener", listener, t.callback, "a function");
 		if (this.viewMode) return NO_CONNECTION;
 		if (!this.IsActive()) {
@@ -185,15 +231,20 @@ export class Profile<
 
 	/**
 	 * Saves Data for the last time and releases the session lock. Listeners of ListenToRelease run at once; those
-	 * of ListenToHopReady once the release has reached the DataStore.
+	 * of ListenToHopReady once the release has reached the DataStore. Releasing a profile that is already released
+	 * (here, or by another server that took it) does nothing: games routinely release on leave whatever happened
+	 * before.
+	 * @throws In view mode, where there is no session lock to release.
 	 */
 	public Release(): void {
-		if (this.viewMode) return;
+		expectMethodCall(this, Profile, "Profile:Release()");
+		if (this.viewMode) error("[ProfileService] Profile:Release(): a view-mode profile holds no session lock", 2);
 		if (this.IsActive()) this.host.spawnSave(this, true);
 	}
 
 	/** Calls `listener` once the released lock has reached the DataStore (before teleporting the player). */
 	public ListenToHopReady(listener: () => void): ScriptConnection {
+		expectMethodCall(this, Profile, "Profile:ListenToHopReady()");
 		expectArgument("Profile:ListenToHopReady()", "listener", listener, t.callback, "a function");
 		if (this.viewMode) return NO_CONNECTION;
 		if (this.hopReady) {
@@ -204,22 +255,43 @@ export class Profile<
 		return this.hopReadyListeners.Connect(listener);
 	}
 
-	/** Associates a user id with the profile (GDPR). Negative ids are kept only in mock stores. */
+	/**
+	 * Associates a user id with the profile (GDPR). Negative ids are kept only in mock stores.
+	 * @throws When `userId` is not a whole number, the profile already has the 4 user ids a DataStore key can hold,
+	 * or the profile is released.
+	 */
 	public AddUserId(userId: number): void {
-		expectArgument("Profile:AddUserId()", "userId", userId, wholeNumber, "a whole number");
+		const method = "Profile:AddUserId()";
+		expectMethodCall(this, Profile, method);
+		expectArgument(method, "userId", userId, wholeNumber, "a whole number");
+		this.expectUnreleased(method);
 		if (userId < 0 && !this.host.isMockStore()) return;
-		if (!this.UserIds.includes(userId)) this.UserIds.push(userId);
+		if (this.UserIds.includes(userId)) return;
+		if (this.UserIds.size() >= Settings.MaxUserIds) {
+			error(
+				`[ProfileService] ${method}: argument "userId" (${userId}) would be the ${this.UserIds.size() + 1}th user id; a DataStore key holds at most ${Settings.MaxUserIds} (RemoveUserId one first)`,
+				2,
+			);
+		}
+		this.UserIds.push(userId);
 	}
 
-	/** Removes a user id association. */
+	/**
+	 * Removes a user id association.
+	 * @throws When `userId` is not a whole number, or the profile is released.
+	 */
 	public RemoveUserId(userId: number): void {
-		expectArgument("Profile:RemoveUserId()", "userId", userId, wholeNumber, "a whole number");
+		const method = "Profile:RemoveUserId()";
+		expectMethodCall(this, Profile, method);
+		expectArgument(method, "userId", userId, wholeNumber, "a whole number");
+		this.expectUnreleased(method);
 		const index = this.UserIds.indexOf(userId);
 		if (index !== -1) this.UserIds.remove(index);
 	}
 
 	/** The store, scope and key, for logs: `[Store:"PlayerData";Scope:"Live";Key:"Player_1"]`. */
 	public Identify(): string {
+		expectMethodCall(this, Profile, "Profile:Identify()");
 		return this.host.identify(this.key);
 	}
 
@@ -228,6 +300,7 @@ export class Profile<
 	 * yield. Errors in view mode; warns if the profile is no longer active.
 	 */
 	public Save(): void {
+		expectMethodCall(this, Profile, "Profile:Save()");
 		if (this.viewMode) {
 			error(
 				"[ProfileService] Profile:Save(): can't save in view mode; use Profile:OverwriteAsync() to write a view",
@@ -247,8 +320,10 @@ export class Profile<
 
 	/** View mode only: removes every global update from this payload before OverwriteAsync. */
 	public ClearGlobalUpdates(): void {
+		expectMethodCall(this, Profile, "Profile:ClearGlobalUpdates()");
 		if (!this.viewMode) error("[ProfileService] Profile:ClearGlobalUpdates() only works in view mode", 2);
-		this.GlobalUpdates = GlobalUpdates.create<GlobalUpdateType>([0, []], "view");
+		this.ownUpdates = GlobalUpdates.create<GlobalUpdateType>([0, []], "view");
+		this.GlobalUpdates = this.ownUpdates;
 	}
 
 	/**
@@ -256,6 +331,7 @@ export class Profile<
 	 * rollbacks; a server holding the profile loses it at its next save. Yields.
 	 */
 	public OverwriteAsync(): void {
+		expectMethodCall(this, Profile, "Profile:OverwriteAsync()");
 		if (!this.viewMode) error("[ProfileService] Profile:OverwriteAsync() only works in view mode", 2);
 		this.host.overwriteAsync(this);
 	}

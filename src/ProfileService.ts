@@ -3,7 +3,7 @@ import { t } from "@rbxts/t";
 import type { DataStoreAdapter } from "./DataStoreAdapter";
 import type { GlobalUpdateData } from "./GlobalUpdates";
 import { ProfileStore, type ProfileStoreIndex } from "./ProfileStore";
-import { expectArgument } from "./internal/Arguments";
+import { expectArgument, expectStorable } from "./internal/Arguments";
 import { Settings } from "./internal/Constants";
 import { ServiceState, startLiveCheck, waitForLiveCheck } from "./internal/ServiceState";
 
@@ -57,13 +57,13 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 	let adapter: DataStoreAdapter | undefined;
 	if (typeIs(profileStoreIndex, "string")) {
 		name = profileStoreIndex;
-	} else if (typeIs(profileStoreIndex, "table")) {
-		name = profileStoreIndex.Name;
-		scope = profileStoreIndex.Scope;
-		adapter = profileStoreIndex.DataStore;
+	} else if (typeOf(profileStoreIndex) === "table") {
+		name = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Name;
+		scope = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Scope;
+		adapter = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).DataStore;
 	} else {
 		error(
-			`[ProfileService] ${method}: argument "profileStoreIndex" must be a name or { Name, Scope }, got ${typeOf(profileStoreIndex)}`,
+			`[ProfileService] ${method}: argument "profileStoreIndex" must be a name or { Name, Scope }, got ${typeOf(profileStoreIndex)} (${tostring(profileStoreIndex)})`,
 			2,
 		);
 	}
@@ -78,6 +78,8 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 		`undefined or a string of 1 to ${Settings.MaxNameLength} characters`,
 	);
 	expectArgument(method, "profileTemplate", profileTemplate, t.table, "a table");
+	// Every new profile starts as a copy of the template: one the DataStore refuses would make every load fail.
+	expectStorable(method, "profileTemplate", profileTemplate, "profileTemplate");
 	start();
 	if (adapter !== undefined) {
 		expectArgument(method, "DataStore", adapter, t.table, "a DataStoreAdapter");

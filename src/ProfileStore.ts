@@ -3,7 +3,7 @@ import type { DataStoreAdapter } from "./DataStoreAdapter";
 import type { GlobalUpdateData, GlobalUpdates } from "./GlobalUpdates";
 import type { Profile } from "./Profile";
 import { ProfileVersionQuery } from "./ProfileVersionQuery";
-import { expectArgument, expectProfileKey } from "./internal/Arguments";
+import { expectArgument, expectMethodCall, expectProfileKey } from "./internal/Arguments";
 import { sendGlobalUpdate } from "./internal/GlobalUpdateSender";
 import { loadRounds } from "./internal/Loader";
 import { fillNewProfile, type StoredProfile } from "./internal/Payload";
@@ -78,6 +78,7 @@ export class ProfileStore<
 	 * store in Studio without API access. May yield while ProfileService checks Studio's API access.
 	 */
 	public IsMock(): boolean {
+		expectMethodCall(this, ProfileStore, "ProfileStore:IsMock()");
 		return this.core.isMockStore();
 	}
 
@@ -102,6 +103,7 @@ export class ProfileStore<
 		notReleasedHandler: NotReleasedHandler = "ForceLoad",
 	): Profile<DataType, RobloxMetaData, GlobalUpdateType> | undefined {
 		const method = "ProfileStore:LoadProfileAsync()";
+		expectMethodCall(this, ProfileStore, method);
 		expectProfileKey(method, profileKey);
 		expectArgument(
 			method,
@@ -157,6 +159,7 @@ export class ProfileStore<
 		updateHandler: (globalUpdates: GlobalUpdates<GlobalUpdateType>) => void,
 	): GlobalUpdates<GlobalUpdateType> | undefined {
 		const method = "ProfileStore:GlobalUpdateProfileAsync()";
+		expectMethodCall(this, ProfileStore, method);
 		expectProfileKey(method, profileKey);
 		expectArgument(method, "updateHandler", updateHandler, t.callback, "a function");
 		return sendGlobalUpdate(this.core, profileKey, updateHandler);
@@ -174,6 +177,7 @@ export class ProfileStore<
 		version?: string,
 	): Profile<DataType, RobloxMetaData, GlobalUpdateType> | undefined {
 		const method = "ProfileStore:ViewProfileAsync()";
+		expectMethodCall(this, ProfileStore, method);
 		expectProfileKey(method, profileKey);
 		expectArgument(method, "version", version, t.optional(t.string), "a version string or undefined");
 		const core = this.core;
@@ -218,6 +222,7 @@ export class ProfileStore<
 		maxDate?: DateTime | number,
 	): ProfileVersionQuery<DataType, RobloxMetaData, GlobalUpdateType> {
 		const method = "ProfileStore:ProfileVersionQuery()";
+		expectMethodCall(this, ProfileStore, method);
 		expectProfileKey(method, profileKey);
 		expectArgument(
 			method,
@@ -260,6 +265,7 @@ export class ProfileStore<
 	 */
 	public WipeProfileAsync(profileKey: string): boolean {
 		const method = "ProfileStore:WipeProfileAsync()";
+		expectMethodCall(this, ProfileStore, method);
 		expectProfileKey(method, profileKey);
 		if (ServiceState.locked) return false;
 		const core = this.core;

@@ -1,3 +1,6 @@
+import { t } from "@rbxts/t";
+import { expectArgument, expectMethodCall } from "./internal/Arguments";
+
 /** A connection to a {@link ScriptSignal}. */
 export interface ScriptConnection {
 	/** False once disconnected. */
@@ -39,8 +42,13 @@ export class ScriptSignal<T extends unknown[] = []> {
 		return new ScriptSignal<T>();
 	}
 
-	/** Calls `listener` every time the signal fires, until the connection is disconnected. */
+	/**
+	 * Calls `listener` every time the signal fires, until the connection is disconnected.
+	 * @throws When `listener` is not a function.
+	 */
 	public Connect(listener: (...args: T) => void): ScriptConnection {
+		expectMethodCall(this, ScriptSignal, "ScriptSignal:Connect()");
+		expectArgument("ScriptSignal:Connect()", "listener", listener, t.callback, "a function");
 		const connection = new Connection(this, listener);
 		(this.connections ??= []).push(connection);
 		return connection;
@@ -51,11 +59,14 @@ export class ScriptSignal<T extends unknown[] = []> {
 	 * assignable where code written for the `@rbxts/profileservice` typings expects an RBXScriptSignal.
 	 */
 	public ConnectParallel(listener: (...args: T) => void): ScriptConnection {
+		expectMethodCall(this, ScriptSignal, "ScriptSignal:ConnectParallel()");
 		return this.Connect(listener);
 	}
 
 	/** Calls `listener` the next time the signal fires, then disconnects. */
 	public Once(listener: (...args: T) => void): ScriptConnection {
+		expectMethodCall(this, ScriptSignal, "ScriptSignal:Once()");
+		expectArgument("ScriptSignal:Once()", "listener", listener, t.callback, "a function");
 		const connection = this.Connect((...args: T) => {
 			connection.Disconnect();
 			listener(...args);
@@ -65,6 +76,7 @@ export class ScriptSignal<T extends unknown[] = []> {
 
 	/** Yields until the signal fires and returns its arguments. */
 	public Wait(): LuaTuple<T> {
+		expectMethodCall(this, ScriptSignal, "ScriptSignal:Wait()");
 		const thread = coroutine.running();
 		this.Once((...args: T) => task.spawn(thread, ...args));
 		return coroutine.yield() as unknown as LuaTuple<T>;

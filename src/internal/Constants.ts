@@ -27,6 +27,11 @@ export const Settings = {
 	MaxValueLength: 4194304,
 	/** Characters of a key's encoded metadata. */
 	MaxMetadataLength: 300,
+	/** Characters of one metadata key, and of one metadata value once encoded. */
+	MaxMetadataKeyLength: 50,
+	MaxMetadataValueLength: 250,
+	/** User ids a key can hold. */
+	MaxUserIds: 4,
 	/** Share of the value limit past which every save warns. */
 	SizeWarningShare: 0.8,
 	/** Share of the value limit from which every save measures the encoded size (adapters that validate values). */

@@ -27,6 +27,7 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 		// An error in the developer's handler (including a yield) cancels the write and is raised to the caller;
 		// it is not a DataStore issue and is not retried.
 		let handlerError: unknown;
+		let refusal: string | undefined;
 		let verdict: "landed" | "unknown" | undefined;
 		let attempt: UncertainWrite | undefined;
 		const nonce = HttpService.GenerateGUID(false);
@@ -48,12 +49,25 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 					handlerError = err;
 					return false;
 				}
+				const problem = updates.touchedProblem();
+				if (problem !== undefined) {
+					handlerError = `[ProfileService] ProfileStore:GlobalUpdateProfileAsync(): ${problem}`;
+					return false;
+				}
 				attempt = newUncertainWrite(keyInfo);
 			},
 			metadata: (payload) =>
 				attempt !== undefined ? stampUncertainWrite(attempt, payload, nonce) : payload.RobloxMetaData,
+			// Retrying the same updates cannot help: the DataStore refuses them (size, or what is stored already).
+			refused: (message) => (refusal = message),
 		});
 		if (handlerError !== undefined) error(handlerError, 0);
+		if (refusal !== undefined) {
+			error(
+				`[ProfileService] ProfileStore:GlobalUpdateProfileAsync(): the DataStore refused the update (${refusal})`,
+				0,
+			);
+		}
 		if (result === undefined || result === false) {
 			if (attempt !== undefined) uncertain = attempt;
 			task.wait();

@@ -82,6 +82,9 @@ export function normalizePayload(latest: unknown): { payload: StoredProfile; mis
 	const value = latest as StoredProfile;
 	if (typeIs(value.Data, "table") && typeIs(value.MetaData, "table") && typeIs(value.GlobalUpdates, "table")) {
 		value.WasCorrupted = false;
+		// MetaTags that are not a table (a game assigned MetaData.MetaTags before saves checked it) stop original
+		// servers from loading the key: they start over empty, and the next write repairs the key.
+		if (typeOf(value.MetaData!.MetaTags) !== "table") value.MetaData!.MetaTags = {};
 		return { payload: value, missing: false, corrupted: false };
 	}
 	if (value.Data === undefined && value.MetaData === undefined && typeIs(value.GlobalUpdates, "table")) {

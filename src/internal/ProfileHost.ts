@@ -39,7 +39,12 @@ export interface ProfileInternals {
 	RobloxMetaData: unknown;
 	UserIds: number[];
 	KeyInfo: ProfileKeyInfo;
-	GlobalUpdates: Pick<GlobalUpdates, "latest" | "applyPending" | "deliver">;
+	/** The public field, which game code can replace; saves use ownUpdates and report a replacement. */
+	GlobalUpdates: unknown;
+	/** The GlobalUpdates object the profile was made with. */
+	readonly ownUpdates: Pick<GlobalUpdates, "latest" | "applyPending" | "deliver">;
+	/** Set after the DataStore refused MetaTags: later saves check them before sending until they pass. */
+	metaTagsRefused?: boolean;
 	Identify(): string;
 	readonly key: string;
 	readonly host: ProfileHost;

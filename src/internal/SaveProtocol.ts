@@ -5,7 +5,9 @@
  *   lock, or the server stops. Skipped data (unstorable values) still releases, keeping the last good save.
  * - "Overwrite": a view-mode profile written over whatever the key holds (rollbacks); no lock is kept.
  * A save never destroys data: what cannot be stored is not written, and a key that no longer holds this session's
- * profile is not written at all.
+ * profile is not written at all. A side field (MetaTags, RobloxMetaData, UserIds, a replaced GlobalUpdates) that
+ * cannot be stored never stops Data from saving: the save keeps that field's last stored value. An unexpected error
+ * is reported through IssueSignal, and a release still ends.
  * @internal
  */
 import { MetaDataUpdatedFields, Settings } from "./Constants";
@@ -15,17 +17,36 @@ import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState, thisSession } from "./ServiceState";
 import type { StoreTransport, UpdateOutcome } from "./Transport";
-import { encodedLength, findUnstorable } from "./Validation";
+import { encodedLength, findUnstorable, metadataProblem, userIdsProblem } from "./Validation";
 
 /** @internal */
 export type SaveMode = "AutoSave" | "Release" | "Overwrite";
 
+/** The parts of the stored profile saved next to Data, which a bad value must never hold back Data for. */
+type SideField = "MetaData.MetaTags" | "RobloxMetaData" | "UserIds";
+
 /** Reports a save that cannot be written (warning and IssueSignal) and returns the reason. */
 function skipSave(transport: StoreTransport, profile: ProfileInternals, reason: string): string {
-	const message = `Save skipped: ${reason}; the last good save is kept`;
+	return report(transport, profile, `Save skipped: ${reason}; the last good save is kept`, reason);
+}
+
+/** Warns and fires IssueSignal with `message`; returns `result`. */
+function report<T>(transport: StoreTransport, profile: ProfileInternals, message: string, result: T): T {
 	warn(`[ProfileService]: ${message} ${profile.Identify()}`);
 	ServiceState.issueSignal.Fire(message, transport.name, profile.key);
-	return reason;
+	return result;
+}
+
+/** Reports a side field that this save leaves at its last stored value. */
+function holdBack(
+	transport: StoreTransport,
+	profile: ProfileInternals,
+	held: Set<SideField>,
+	field: SideField,
+	problem: string,
+) {
+	held.add(field);
+	report(transport, profile, `${field} not saved (${problem}); its last saved value is kept`, undefined);
 }
 
 /** The profile as the DataStore stores it, for measuring its encoded size. */
@@ -41,20 +62,56 @@ function storedShape(profile: ProfileInternals) {
 			LastUpdate: meta.LastUpdate,
 			MetaTags: meta.MetaTags,
 		},
-		GlobalUpdates: profile.GlobalUpdates.latest,
+		GlobalUpdates: profile.ownUpdates.latest,
 		RobloxMetaData: profile.RobloxMetaData,
 		UserIds: profile.UserIds,
 	};
 }
 
-/** Names the first value a DataStore cannot store, or undefined. */
-function unstorablePart(profile: ProfileInternals): string | undefined {
+/** What the DataStore would refuse about MetaTags, walking them. */
+function metaTagsProblem(profile: ProfileInternals): string | undefined {
+	return findUnstorable(profile.MetaData.MetaTags, "MetaData.MetaTags");
+}
+
+/** What the DataStore would refuse about any side field; an Overwrite writes them all or nothing. */
+function sideProblem(profile: ProfileInternals): string | undefined {
 	return (
-		findUnstorable(profile.Data, "Data") ??
-		findUnstorable(profile.MetaData.MetaTags, "MetaData.MetaTags") ??
-		findUnstorable(profile.RobloxMetaData, "RobloxMetaData") ??
-		findUnstorable(profile.UserIds, "UserIds")
+		metaTagsProblem(profile) ??
+		metadataProblem(profile.RobloxMetaData, "RobloxMetaData") ??
+		userIdsProblem(profile.UserIds, "UserIds")
 	);
+}
+
+/**
+ * The checks every save runs on the side fields, cheap by design: MetaTags must be a table (a number there would
+ * stop original servers from loading the key), RobloxMetaData and UserIds are small by the DataStore's limits, so
+ * they are checked whole; MetaTags' contents are walked only for an adapter that does not validate values, or once
+ * the DataStore refused them. A replaced `Profile.GlobalUpdates` is reported; saves go on with the profile's own.
+ */
+function checkSideFields(transport: StoreTransport, profile: ProfileInternals, walkAll: boolean): Set<SideField> {
+	const held = new Set<SideField>();
+	const tags = profile.MetaData.MetaTags as unknown;
+	if (typeOf(tags) !== "table") {
+		holdBack(transport, profile, held, "MetaData.MetaTags", `MetaData.MetaTags is a ${typeOf(tags)}, not a table`);
+	} else if (walkAll || profile.metaTagsRefused) {
+		const problem = metaTagsProblem(profile);
+		profile.metaTagsRefused = problem !== undefined ? true : undefined;
+		if (problem !== undefined) holdBack(transport, profile, held, "MetaData.MetaTags", problem);
+	}
+	const metadata = metadataProblem(profile.RobloxMetaData, "RobloxMetaData");
+	if (metadata !== undefined) holdBack(transport, profile, held, "RobloxMetaData", metadata);
+	const userIds = userIdsProblem(profile.UserIds, "UserIds");
+	if (userIds !== undefined) holdBack(transport, profile, held, "UserIds", userIds);
+	if (profile.GlobalUpdates !== profile.ownUpdates) {
+		const shown = profile.GlobalUpdates === undefined ? "nil" : `a ${typeOf(profile.GlobalUpdates)}`;
+		report(
+			transport,
+			profile,
+			`GlobalUpdates was replaced by ${shown}; the profile's own global updates are saved and delivered instead`,
+			undefined,
+		);
+	}
+	return held;
 }
 
 function overLimit(size: number) {
@@ -64,8 +121,9 @@ function overLimit(size: number) {
 /** Measures the encoded profile: over the limit is a problem, past the warning share warns once. */
 function checkSize(profile: ProfileInternals): string | undefined {
 	const [encoded, size] = pcall(encodedLength, storedShape(profile));
-	// Encoding fails on what cannot be stored; the walk names it.
-	if (!encoded) return unstorablePart(profile) ?? `the profile cannot be encoded (${size})`;
+	// Encoding fails on what cannot be stored: unstorable Data is named here; a side field is left to its own
+	// check or to the DataStore's refusal, which hold back that field only.
+	if (!encoded) return findUnstorable(profile.Data, "Data");
 	const warningSize = Settings.MaxValueLength * Settings.SizeWarningShare;
 	// Warns each time the size crosses the warning share: the previous measurement says whether it already had.
 	const warned = profile.lastSize !== undefined && profile.lastSize > warningSize;
@@ -101,12 +159,17 @@ function sizeCheckDue(profile: ProfileInternals): boolean {
 }
 
 /**
- * Checks, before a write, that the profile can be stored: Data is a table, and, for an adapter that does not
- * validate values itself, every value is one a DataStore can store and the encoded profile fits. Returns the
- * problem (after reporting it through skipSave), or undefined. Data replaced by a non-table is also reported through
+ * Checks, before a write, that Data can be stored: it is a table, and, for an adapter that does not validate values
+ * itself, every value is one a DataStore can store and the encoded profile fits. Returns the problem (after
+ * reporting it through skipSave), or undefined. Data replaced by a non-table is also reported through
  * CorruptionSignal, as the original does: saving it would make the next load reset the player to the template.
  */
-function checkStorable(transport: StoreTransport, profile: ProfileInternals): string | undefined {
+function checkStorable(
+	transport: StoreTransport,
+	profile: ProfileInternals,
+	validates: boolean,
+	overwrite: boolean,
+): string | undefined {
 	const data = profile.Data as unknown;
 	if (!typeIs(data, "table")) {
 		const shown = data === undefined ? "nil" : `a ${typeOf(data)} (${tostring(data)})`;
@@ -114,19 +177,34 @@ function checkStorable(transport: StoreTransport, profile: ProfileInternals): st
 		return skipSave(transport, profile, `Data is ${shown}, not a table`);
 	}
 	let problem: string | undefined;
-	if (transport.getAdapter().ValidatesValues !== true) problem = unstorablePart(profile) ?? checkSize(profile);
-	else if (sizeCheckDue(profile)) problem = checkSize(profile);
+	if (!validates) {
+		problem = findUnstorable(profile.Data, "Data") ?? (overwrite ? sideProblem(profile) : undefined);
+		problem ??= checkSize(profile);
+	} else if (sizeCheckDue(profile)) problem = checkSize(profile);
 	return problem === undefined ? undefined : skipSave(transport, profile, problem);
 }
 
 /**
- * After the DataStore refused the value (error 104, 105, 511 to 513): finds what it refused, naming the path of
- * the first unstorable value, and reports it as a skipped save. Runs only on a refusal, so saves that succeed never
- * pay for the walk.
+ * After the DataStore refused the value (error 104, 105, 511 to 513): finds what it refused. Unstorable Data is a
+ * skipped save, named by the path of the first unstorable value; refused MetaTags are held back (returns
+ * "retry", so Data saves without them). Runs only on a refusal, so saves that succeed never pay for the walk.
  */
-function diagnoseRefusal(transport: StoreTransport, profile: ProfileInternals, message: string): string {
-	const unstorable = unstorablePart(profile);
+function diagnoseRefusal(
+	transport: StoreTransport,
+	profile: ProfileInternals,
+	held: Set<SideField>,
+	message: string,
+): string {
+	const unstorable = findUnstorable(profile.Data, "Data");
 	if (unstorable !== undefined) return skipSave(transport, profile, unstorable);
+	if (!held.has("MetaData.MetaTags")) {
+		const tags = metaTagsProblem(profile);
+		if (tags !== undefined) {
+			profile.metaTagsRefused = true;
+			holdBack(transport, profile, held, "MetaData.MetaTags", tags);
+			return "retry";
+		}
+	}
 	const [encoded, size] = pcall(encodedLength, storedShape(profile));
 	if (encoded) profile.lastSize = size;
 	const overLimitProblem = encoded && size > Settings.MaxValueLength ? overLimit(size) : undefined;
@@ -147,8 +225,20 @@ function writeOverwrite(profile: ProfileInternals, latest: StoredProfile) {
 		ActiveSession: undefined,
 		ForceLoadSession: undefined,
 	};
-	latest.GlobalUpdates = profile.GlobalUpdates.latest;
+	latest.GlobalUpdates = profile.ownUpdates.latest;
 	latest.WasCorrupted = false;
+}
+
+/** What one auto-save or release writes. */
+interface SessionWrite {
+	release: boolean;
+	/** Data and the side fields not held back; false keeps all of them as stored. */
+	writeData: boolean;
+	held: Set<SideField>;
+	/** Applies pending global update locks (and, with writeData, clears); false after an unexpected error. */
+	updates: boolean;
+	me: SessionTag;
+	lastLoadCount: number;
 }
 
 /**
@@ -162,32 +252,32 @@ function writeSession(
 	profile: ProfileInternals,
 	latest: StoredProfile,
 	missing: boolean,
-	release: boolean,
-	writeData: boolean,
-	me: SessionTag,
-	lastLoadCount: number,
+	write: SessionWrite,
 	grant: HandOffGrant | undefined,
 	listening: boolean,
 ): boolean | void {
+	const { me, release, writeData, held } = write;
 	const meta = latest.MetaData;
 	if (missing || meta === undefined) return false;
-	if (!sameSession(meta.ActiveSession, me[0], me[1]) || meta.SessionLoadCount !== lastLoadCount) return false;
+	if (!sameSession(meta.ActiveSession, me[0], me[1]) || meta.SessionLoadCount !== write.lastLoadCount) return false;
 	const forceLoadPending =
 		typeIs(meta.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, me[0], me[1]);
 	// Clearing a locked update is only safe together with the Data that processed it.
-	profile.GlobalUpdates.applyPending(latest.GlobalUpdates, writeData);
+	if (write.updates) profile.ownUpdates.applyPending(latest.GlobalUpdates, writeData);
 	if (writeData) {
 		latest.Data = profile.Data;
-		latest.RobloxMetaData = profile.RobloxMetaData as object;
-		latest.UserIds = profile.UserIds;
-		meta.MetaTags = profile.MetaData.MetaTags as unknown as Record<string, unknown>;
+		if (!held.has("RobloxMetaData")) latest.RobloxMetaData = profile.RobloxMetaData as object;
+		if (!held.has("UserIds")) latest.UserIds = profile.UserIds;
+		if (!held.has("MetaData.MetaTags")) {
+			meta.MetaTags = profile.MetaData.MetaTags as unknown as Record<string, unknown>;
+		}
 	}
 	meta.LastUpdate = os.time();
 	meta.HandOff = listenerMarker(me, listening);
 	if (!release && !forceLoadPending) return;
 	// forceLoadPending: ForceLoadSession is another server's, so it is the requester to hand the lock to.
 	const requester = meta.ForceLoadSession;
-	if (forceLoadPending && requester !== undefined && handOverTo(requester, grant, lastLoadCount, os.clock())) {
+	if (forceLoadPending && requester !== undefined && handOverTo(requester, grant, write.lastLoadCount, os.clock())) {
 		meta.ActiveSession = requester;
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
@@ -225,7 +315,7 @@ function afterSave(
 		sameSession(latestMeta.ActiveSession, me[0], me[1]) &&
 		latestMeta.SessionLoadCount === lastLoadCount;
 	const active = transport.isLoaded(profile.key, profile);
-	if (!outcome.cancelled) profile.GlobalUpdates.deliver(payload.GlobalUpdates, owns && active);
+	if (!outcome.cancelled) profile.ownUpdates.deliver(payload.GlobalUpdates, owns && active);
 	if (!owns) {
 		if (active) transport.releaseInternally(profile);
 		profile.fireHopReady();
@@ -233,17 +323,105 @@ function afterSave(
 	if (!outcome.cancelled) profile.fireSaved();
 }
 
-/** Saves a profile in the given mode. Yields. @internal */
+/** How far a save got, so that an unexpected error can be answered: a release not yet written is retried bare. */
+interface SaveProgress {
+	/** The write reached the DataStore (or the key turned out not to be this session's). */
+	landed: boolean;
+	lastLoadCount?: number;
+}
+
+/**
+ * The save itself. Returns the reason an Overwrite was refused, if it was. `bare` (after an unexpected error) only
+ * removes the lock of a release, keeping everything stored as it is, and skips every check of the profile.
+ */
+function writeProfile(
+	transport: StoreTransport,
+	profile: ProfileInternals,
+	mode: SaveMode,
+	progress: SaveProgress,
+	bare: boolean,
+): string | undefined {
+	const release = mode === "Release";
+	const validates = transport.getAdapter().ValidatesValues === true;
+	const overwrite = mode === "Overwrite";
+	const unstorable = bare ? undefined : checkStorable(transport, profile, validates, overwrite);
+	// An auto-save of unstorable data is skipped; a release still removes the lock, keeping the stored data.
+	if (unstorable !== undefined && !release) return overwrite ? unstorable : undefined;
+	const held = bare || overwrite ? new Set<SideField>() : checkSideFields(transport, profile, !validates);
+	const write: SessionWrite = {
+		release,
+		writeData: !bare && unstorable === undefined,
+		held,
+		updates: !bare,
+		me: thisSession(),
+		lastLoadCount: progress.lastLoadCount ?? profile.MetaData.SessionLoadCount,
+	};
+	progress.lastLoadCount = write.lastLoadCount;
+	const releasingId = transport.sessionId(profile.key);
+	for (;;) {
+		let refusal: string | undefined;
+		let editError: unknown;
+		const result = transport.update(profile.key, {
+			edit: (latest, _, missing) => {
+				// An error here would look like a DataStore error and be retried for ever: it is reported instead.
+				const [ok, edited] = pcall(() => {
+					if (overwrite) return writeOverwrite(profile, latest);
+					const grant = ServiceState.handOffGrants.get(releasingId);
+					const listening = !transport.getAdapter().IsMock && listenerVerified();
+					return writeSession(profile, latest, missing, write, grant, listening);
+				});
+				if (ok) return edited;
+				editError = edited;
+				return false;
+			},
+			refused: (message) => {
+				refusal = message;
+			},
+		});
+		if (editError !== undefined) error(editError, 0);
+		if (result !== undefined && result !== false) {
+			progress.landed = true;
+			if (!overwrite) afterSave(transport, profile, result, write.lastLoadCount, write.me);
+			return undefined;
+		}
+		if (refusal !== undefined) {
+			if (overwrite) {
+				const named = findUnstorable(profile.Data, "Data") ?? sideProblem(profile);
+				return skipSave(transport, profile, named ?? `the DataStore refused the value (${refusal})`);
+			}
+			// Held-back fields are retried at once, without that field; only while Data is being written.
+			const diagnosis = diagnoseRefusal(transport, profile, held, refusal);
+			if (diagnosis === "retry" && write.writeData) continue;
+			// A release whose Data the DataStore refused still removes the lock, keeping the last good save; if
+			// even that is refused (what is stored already is refused), nothing this server sends can land.
+			if (!release || !write.writeData) return undefined;
+			write.writeData = false;
+			continue;
+		}
+		if (!release) return undefined;
+		// A release must reach the DataStore: retry, spaced by the write queue, until it lands, another server
+		// takes the lock, or the server stops.
+		task.wait();
+	}
+}
+
+/** Reports an error no save should meet (a bug, or a profile's internals replaced by game code). */
+function reportUnexpected(transport: StoreTransport, profile: ProfileInternals, mode: SaveMode, err: unknown) {
+	const what = mode === "Release" ? "Release" : "Save";
+	const [, shown] = pcall(() => profile.Identify());
+	const message = `${what} failed with an unexpected error: ${tostring(err)}`;
+	warn(`[ProfileService]: ${message} ${tostring(shown)}`);
+	ServiceState.issueSignal.Fire(message, transport.name, profile.key);
+}
+
+/**
+ * Saves a profile in the given mode. Yields. Never raises, except an Overwrite's refusal, which is raised to the
+ * OverwriteAsync caller: an unexpected error is reported, and a release still ends (its lock written bare, without
+ * Data, if the error came before the write landed).
+ * @internal
+ */
 export function saveProfile(transport: StoreTransport, profile: ProfileInternals, mode: SaveMode) {
 	const release = mode === "Release";
-	const unstorable = checkStorable(transport, profile);
-	// An auto-save of unstorable data is skipped; a release still removes the lock, keeping the stored data.
-	if (unstorable !== undefined && !release) {
-		if (mode === "Overwrite") error(`[ProfileService] Profile:OverwriteAsync(): ${unstorable}`, 0);
-		return;
-	}
-	let writeData = unstorable === undefined;
-	const me = thisSession();
 	const releasingId = transport.sessionId(profile.key);
 	if (release) {
 		transport.releaseInternally(profile);
@@ -252,37 +430,16 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 		ServiceState.releasing.set(releasingId, profile);
 	}
 	ServiceState.activeSaveJobs += 1;
-	const lastLoadCount = profile.MetaData.SessionLoadCount;
-	let overwriteRefused: string | undefined;
-	for (;;) {
-		let refusal: string | undefined;
-		const result = transport.update(profile.key, {
-			edit: (latest, _, missing) => {
-				if (mode === "Overwrite") return writeOverwrite(profile, latest);
-				const grant = ServiceState.handOffGrants.get(releasingId);
-				const listening = !transport.getAdapter().IsMock && listenerVerified();
-				return writeSession(profile, latest, missing, release, writeData, me, lastLoadCount, grant, listening);
-			},
-			refused: (message) => {
-				refusal = diagnoseRefusal(transport, profile, message);
-			},
-		});
-		if (result !== undefined && result !== false) {
-			if (mode !== "Overwrite") afterSave(transport, profile, result, lastLoadCount, me);
-			break;
+	const progress: SaveProgress = { landed: false };
+	const [ok, result] = pcall(writeProfile, transport, profile, mode, progress, false);
+	const overwriteRefused = ok ? result : undefined;
+	if (!ok) {
+		reportUnexpected(transport, profile, mode, result);
+		if (release && !progress.landed) {
+			const [bareOk, bareError] = pcall(writeProfile, transport, profile, mode, progress, true);
+			if (!bareOk) reportUnexpected(transport, profile, mode, bareError);
 		}
-		if (refusal !== undefined) {
-			if (mode === "Overwrite") overwriteRefused = refusal;
-			// A release whose Data the DataStore refused still removes the lock, keeping the last good save; if
-			// even that is refused (what is stored already is refused), nothing this server sends can land.
-			if (!release || !writeData) break;
-			writeData = false;
-			continue;
-		}
-		if (!release) break;
-		// A release must reach the DataStore: retry, spaced by the write queue, until it lands, another server
-		// takes the lock, or the server stops.
-		task.wait();
+		if (release && progress.landed) pcall(() => profile.fireHopReady());
 	}
 	// Only the release itself ends the releasing state: an auto-save of the same profile finishing meanwhile
 	// must not, or a reload on this server would stop waiting for the release.

@@ -71,17 +71,16 @@ export = () => {
 	it("reconciles string keys only, deep-copying template tables", () => {
 		const [a] = startServers("A");
 		const lib = ours(a);
-		const template = { Coins: 0, Items: ["Starter"], Nested: { A: 1, B: { C: 2 } }, [1]: "ignored" } as unknown as {
-			Coins: number;
-			Items: string[];
-			Nested: { A: number; B: { C: number } };
-		};
+		const template = { Coins: 0, Items: ["Starter"], Nested: { A: 1, B: { C: 2 } } };
 		Runtime.store().set("Reconcile", undefined, "R_1", {
 			Data: { Coins: 5, Nested: { A: 9 } },
 			MetaData: { ProfileCreateTime: 0, SessionLoadCount: 1, MetaTags: {} },
 			GlobalUpdates: [0, []],
 		});
 		const store = lib.ProfileService.GetProfileStore("Reconcile", template);
+		// GetProfileStore refuses a template the DataStore cannot store (a mixed table): a number key added after
+		// the check shows Reconcile skipping it all the same.
+		(template as unknown as Map<number, string>).set(1, "ignored");
 		const profile = a.call(() => store.LoadProfileAsync("R_1"))!;
 		profile.Reconcile();
 		expect(profile.Data.Coins).to.equal(5);

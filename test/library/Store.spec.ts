@@ -141,7 +141,7 @@ export = () => {
 			expectContains(tostring(err3), "only works inside ProfileStore:GlobalUpdateProfileAsync()");
 			const [ok4, err4] = pcall(() => profile.GlobalUpdates.LockActiveUpdate(99));
 			expect(ok4).to.equal(false);
-			expectContains(tostring(err4), "no update with id 99");
+			expectContains(tostring(err4), 'argument "updateId" (99) names no update');
 			profile.Release();
 			const [ok5, err5] = pcall(() => profile.GlobalUpdates.ClearLockedUpdate(1));
 			expect(ok5).to.equal(false);
