@@ -1,12 +1,15 @@
 import { t } from "@rbxts/t";
 import type { DataStoreAdapter } from "./DataStoreAdapter";
 import type { GlobalUpdateData, GlobalUpdates } from "./GlobalUpdates";
+import type { DataValidator, MigrationList } from "./Migrations";
 import type { Profile } from "./Profile";
 import { ProfileVersionQuery } from "./ProfileVersionQuery";
 import { expectArgument, expectProfileKey } from "./internal/Arguments";
 import { sendGlobalUpdate } from "./internal/GlobalUpdateSender";
 import { loadRounds } from "./internal/Loader";
-import { fillNewProfile, type StoredProfile } from "./internal/Payload";
+import { deepCopy, fillNewProfile, type StoredProfile } from "./internal/Payload";
+import type { Schema } from "./internal/Schema";
+import { reportSchemaRefusal, settleLoaded } from "./internal/SchemaLoad";
 import { registerIssue, ServiceState } from "./internal/ServiceState";
 import { StoreCore } from "./internal/StoreCore";
 
@@ -19,8 +22,11 @@ export type NotReleasedAnswer = "Repeat" | "Cancel" | "ForceLoad" | "Steal";
  */
 export type NotReleasedHandler = "ForceLoad" | "Steal" | ((placeId: number, gameJobId: string) => NotReleasedAnswer);
 
-/** The argument of GetProfileStore: a DataStore name, or a name and scope. */
-export type ProfileStoreIndex =
+/**
+ * The argument of GetProfileStore: a DataStore name, or a name and scope with options. `DataType` is the template's
+ * type, which the last migration must return and Validate receives.
+ */
+export type ProfileStoreIndex<DataType extends object = object> =
 	| string
 	| {
 			/** DataStore name (at most 50 characters). */
@@ -29,6 +35,21 @@ export type ProfileStoreIndex =
 			Scope?: string;
 			/** A DataStore of your own, instead of Roblox's (for tests or other backends). */
 			DataStore?: DataStoreAdapter;
+			/**
+			 * Ordered migrations of the saved Data: `Migrations[i]` turns data at schema version i into version i + 1,
+			 * and the store's version is `Migrations.size()`. A profile saved without a version (by a store without
+			 * migrations, or by the original ProfileService) is at version 0. A load migrates in memory, before the
+			 * profile is returned; the next save writes the migrated Data with its version. Data at a newer version
+			 * than this store's is not loaded, unless every newer migration is marked BackwardsCompatible. The version
+			 * is kept in the MetaTag "_Schema", which is reserved. Default: no migrations (version 0).
+			 */
+			Migrations?: MigrationList<NoInfer<DataType>>;
+			/**
+			 * Checks Data on every load (after migrations) and before every save. A load whose data fails returns no
+			 * profile; a save whose data fails is skipped (the last good save stays, and the profile stays active).
+			 * The reason goes to a warning and IssueSignal. Default: no check.
+			 */
+			Validate?: DataValidator<NoInfer<DataType>>;
 	  };
 
 // The public facade: argument checks and delegation. The protocols live in internal/: Loader and LockProtocol
@@ -57,10 +78,11 @@ export class ProfileStore<
 		template: DataType,
 		isDotMock: boolean,
 		adapter: DataStoreAdapter | undefined,
+		schema: Schema | undefined,
 	) {
-		this.core = new StoreCore(name, scope, template, isDotMock, adapter);
+		this.core = new StoreCore(name, scope, template, isDotMock, adapter, schema);
 		// `.Mock` of a mock store is the store itself: applying "use Mock" twice must never reach live keys.
-		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined);
+		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined, schema);
 	}
 
 	/** @internal */
@@ -69,8 +91,9 @@ export class ProfileStore<
 		scope: string | undefined,
 		template: D,
 		adapter: DataStoreAdapter | undefined,
+		schema?: Schema,
 	): ProfileStore<D, R, U> {
-		return new ProfileStore<D, R, U>(name, scope, template, false, adapter);
+		return new ProfileStore<D, R, U>(name, scope, template, false, adapter, schema);
 	}
 
 	/**
@@ -123,12 +146,19 @@ export class ProfileStore<
 		const token = (ServiceState.loadTokens.get(tokenId) ?? 0) + 1;
 		ServiceState.loadTokens.set(tokenId, token);
 		ServiceState.activeLoadJobs += 1;
-		const [ok, result] = pcall(() => loadRounds(core, core.template, profileKey, notReleasedHandler, token));
+		const [ok, result] = pcall(() =>
+			settleLoaded(
+				core,
+				core.schema,
+				profileKey,
+				loadRounds(core, core.template, profileKey, notReleasedHandler, token, core.schema),
+			),
+		);
 		ServiceState.activeLoadJobs -= 1;
 		if (ServiceState.loadTokens.get(tokenId) === token) ServiceState.loadTokens.delete(tokenId);
 		if (!ok) error(result, 0);
 		if (result === undefined) return undefined;
-		return core.adopt<DataType, RobloxMetaData, GlobalUpdateType>(profileKey, result[0], result[1]);
+		return core.adopt<DataType, RobloxMetaData, GlobalUpdateType>(profileKey, result[0], result[1], result[2]);
 	}
 
 	/**
@@ -174,16 +204,27 @@ export class ProfileStore<
 		expectArgument(method, "version", version, t.optional(t.string), "a version string or undefined");
 		const core = this.core;
 		while (!ServiceState.locked) {
-			const missing = (payload: StoredProfile) => fillNewProfile(payload, core.template);
+			const missing = (payload: StoredProfile) => {
+				fillNewProfile(payload, core.template);
+				core.schema.stampNew(payload.MetaData!);
+			};
 			const result = core.update(profileKey, { missing }, true, version);
 			if (result === false) return undefined;
 			if (result !== undefined) {
 				if (result.keyInfo === undefined) return undefined;
+				// Views migrate in memory, like loads, and never write; OverwriteAsync writes the migrated Data.
+				const storedTags = deepCopy(result.payload.MetaData!.MetaTags);
+				const refusal = core.schema.upgrade(result.payload);
+				if (refusal !== undefined) {
+					reportSchemaRefusal(core, profileKey, "Profile not viewed", refusal);
+					return undefined;
+				}
 				return core.makeProfile<DataType, RobloxMetaData, GlobalUpdateType>(
 					profileKey,
 					result.payload,
 					result.keyInfo,
 					true,
+					storedTags,
 				);
 			}
 			task.wait();

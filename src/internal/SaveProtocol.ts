@@ -226,10 +226,16 @@ function afterSave(
 	if (!outcome.cancelled) profile.fireSaved();
 }
 
+/** Data the store's Validate refuses is not written either: reported like unstorable data, and the reason returned. */
+function checkValid(transport: StoreTransport, profile: ProfileInternals): string | undefined {
+	const invalid = transport.schema?.check(profile.Data);
+	return invalid === undefined ? undefined : skipSave(transport, profile, `Validate failed: ${invalid}`);
+}
+
 /** Saves a profile in the given mode. Yields. @internal */
 export function saveProfile(transport: StoreTransport, profile: ProfileInternals, mode: SaveMode) {
 	const release = mode === "Release";
-	const unstorable = checkStorable(transport, profile);
+	const unstorable = checkStorable(transport, profile) ?? checkValid(transport, profile);
 	// An auto-save of unstorable data is skipped; a release still removes the lock, keeping the stored data.
 	if (unstorable !== undefined && !release) {
 		if (mode === "Overwrite") error(`[ProfileService] Profile:OverwriteAsync(): ${unstorable}`, 0);
