@@ -17,7 +17,8 @@ function verdict(first: unknown, second: unknown): string | undefined {
 		const [ok, reason] = first as unknown as [unknown, unknown];
 		return ok === true ? undefined : reason !== undefined ? tostring(reason) : "Validate returned [false]";
 	}
-	if (first === false || first === undefined) return second !== undefined ? tostring(second) : "Validate returned false";
+	if (first === false || first === undefined)
+		return second !== undefined ? tostring(second) : "Validate returned false";
 	return `Validate returned ${tostring(first)} instead of true or false`;
 }
 
