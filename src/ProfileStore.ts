@@ -108,7 +108,10 @@ export class ProfileStore<
 	 * Loads a profile and session-locks it to this server. Yields. Returns undefined when the handler cancels,
 	 * another server force-loads the profile meanwhile, a newer LoadProfileAsync for the same key starts, or the
 	 * server is shutting down (as the original does). A key this server has just released is loaded once that
-	 * release has reached the DataStore, so the load gets back exactly what was released.
+	 * release has reached the DataStore, so the load gets back exactly what was released. With `Migrations`, the
+	 * Data is migrated to the store's version before it is returned (saved at the next save); the load returns
+	 * undefined, with the reason in IssueSignal, when the data is newer than the store's version (the key is left
+	 * as it was), or a migration or Validate fails (the lock is given back, the stored data untouched).
 	 *
 	 * @param profileKey DataStore key, 1 to 50 characters.
 	 * @param notReleasedHandler What to do when another server holds the profile. Default "ForceLoad": ask the
@@ -192,7 +195,9 @@ export class ProfileStore<
 	 * Reads a profile without locking it: the latest version, or `version` (from a version listing). Returns
 	 * undefined when the key is empty, the version does not exist or the DataStore rejects it as not valid (with
 	 * a warning), and when the server is shutting down. The profile is in view mode: it never saves, except
-	 * through OverwriteAsync. Yields; retries other DataStore errors.
+	 * through OverwriteAsync. Yields; retries other DataStore errors. With `Migrations`, the view's Data is migrated
+	 * in memory (nothing is written); data newer than the store's version, or a failing migration or Validate,
+	 * returns undefined with the reason in IssueSignal.
 	 * @throws On a bad key or version argument.
 	 */
 	public ViewProfileAsync(
