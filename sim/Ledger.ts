@@ -14,6 +14,7 @@ export const INVARIANTS = {
 	6: "stored data equals memory after every graceful shutdown",
 	7: "no corruption written by the library",
 	8: "every load by a player whose previous server released or crashed succeeds",
+	9: "schema change: every profile at the newest version after the settle, no migration ran twice",
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;

@@ -9,6 +9,7 @@
 import Runtime, { type SimServer } from "../test/Runtime";
 import { INVARIANTS, Ledger, copyData, describeData, sameData, type InvariantId } from "./Ledger";
 import { STORE_NAME, serviceOn, type Impl, type SimData, type SimProfile, type SimService } from "./Library";
+import { SchemaChange } from "./SchemaChange";
 
 interface Options {
 	impl: Impl;
@@ -17,6 +18,8 @@ interface Options {
 	players: number;
 	hours: number;
 	faults: 0 | 10 | 30;
+	/** A release with a new migration rolls out at half time (sim/SchemaChange.ts). */
+	schemaChange?: boolean;
 }
 
 /** DataStore faults per level: error rate, lost responses (the write lands, the call errors) and 60 s outages. */
@@ -68,6 +71,7 @@ function run(options: Options) {
 	Runtime.setTimeLimit(hoursLimit + 7200);
 	const rng = new Random(options.seed);
 	const ledger = new Ledger(() => Runtime.now());
+	const schema = options.schemaChange === true ? new SchemaChange(ledger) : undefined;
 	const faults = FAULTS[options.faults];
 	const outages: Array<{ from: number; to: number }> = [];
 	const outageCount = math.floor(faults.outagesPerHour * options.hours + 0.5);
@@ -101,7 +105,7 @@ function run(options: Options) {
 		serverCounter += 1;
 		const name = `S${serverCounter}`;
 		const sim = Runtime.startServer({ name });
-		const service = serviceOn(options.impl, sim);
+		const service = schema !== undefined ? schema.serviceOn(sim) : serviceOn(options.impl, sim);
 		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`));
 		const lifetime = -MEAN_SERVER_LIFETIME * math.log(1 - rng.NextNumber());
 		const server: GameServer = {
@@ -191,10 +195,18 @@ function run(options: Options) {
 		server.sim.spawn(() => {
 			const profile = server.service.store.LoadProfileAsync(player.key);
 			if (profile === undefined) {
+				// Data at the new schema version refused by an old-release server: the player rejoins on a new one.
+				if (schema?.refusedAsNewer(server.sim, player.key) === true) {
+					detach(player);
+					const upgraded = liveServers().filter((s) => schema.isNewRelease(s.sim));
+					if (upgraded.size() > 0) join(player, pick(upgraded));
+					return;
+				}
 				if (!server.ending) ledger.violate(8, player.key, `LoadProfileAsync returned nil on ${server.name}`);
 				detach(player);
 				return;
 			}
+			schema?.checkLoaded(player.key, profile.Data);
 			ledger.counts.loads += 1;
 			loadsOf.set(player.key, (loadsOf.get(player.key) ?? 0) + 1);
 			ledger.loadTimes.push(Runtime.now() - started);
@@ -379,6 +391,15 @@ function run(options: Options) {
 	while (Runtime.now() < hoursLimit) {
 		Runtime.wait(1);
 		const now = Runtime.now();
+		if (schema !== undefined && !schema.rolledOut && now >= hoursLimit / 2) {
+			// The rollout: half the live servers restart on the new release; the rest end in their own time.
+			schema.rolledOut = true;
+			const running = liveServers();
+			for (let i = 0; i < math.ceil(running.size() / 2); i++) {
+				shutdown(running[i]);
+				startServer();
+			}
+		}
 		for (const server of [...servers]) {
 			if (server.ending || now < server.endsAt) continue;
 			if (rng.NextNumber() < 0.5) crash(server);
@@ -419,9 +440,11 @@ function run(options: Options) {
 	// Every server closes gracefully; pending gifts get up to ten minutes to land.
 	for (const server of liveServers()) shutdown(server);
 	Runtime.waitUntil(() => busyThreads === 0, 900, "shutdowns and gifts finish");
+	schema?.settle(players.map((player) => player.key));
 	gifts.shutdown();
 	checkStore(ledger, players);
-	return { ledger, serverSeconds };
+	schema?.checkStore();
+	return { ledger, serverSeconds, schema: schema?.counts };
 }
 
 interface StoredValue {
@@ -546,9 +569,10 @@ export = () => {
 		players: options.players ?? 40,
 		hours: options.hours ?? 1,
 		faults: options.faults ?? 0,
+		schemaChange: options.schemaChange,
 	};
 	const wallStart = Runtime.wallClock();
-	const { ledger, serverSeconds } = run(full);
+	const { ledger, serverSeconds, schema } = run(full);
 	const violations: Record<string, { name: string; count: number; example?: string; events?: string[] }> = {};
 	for (const [id, name] of pairs(INVARIANTS)) {
 		const entry = ledger.violations.get(id as InvariantId);
@@ -568,6 +592,7 @@ export = () => {
 		wallSeconds: (Runtime.wallClock() - wallStart) / 1000,
 		requests: Runtime.store().stats().requests,
 		faultsInjected: Runtime.store().stats().faults,
+		schema,
 	};
 	Runtime.output(`SIM ${game.GetService("HttpService").JSONEncode(result)}`);
 };
