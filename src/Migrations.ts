@@ -7,6 +7,11 @@
  * One migration: turns the Data of a profile at one schema version into the Data of the next version. It receives
  * a copy of the stored Data, may change and return it or return a new table, and must not yield. Annotate its
  * parameter with the shape it reads: nothing checks the stored data against it at run time (use `Validate`).
+ * @example
+ * const inventoryToList = (v0: { Coins: number; Inventory: string }) => ({
+ * 	Coins: v0.Coins,
+ * 	Inventory: v0.Inventory.split(","),
+ * });
  */
 export type MigrateFunction<Input = never, Output = unknown> = (data: Input) => Output;
 
@@ -30,19 +35,26 @@ export type Migration<Input = never, Output = unknown> =
 /**
  * A store's ordered migrations: `Migrations[i]` turns data at schema version i into version i + 1, and the store's
  * current version is `Migrations.size()`. The last migration's output must match the template's type (a compile
- * error otherwise); TypeScript does not check one migration's output against the next one's input.
+ * error otherwise); TypeScript does not check one migration's output against the next one's input. Default (when
+ * the option is left out): no migrations, version 0.
+ * @example
+ * const migrations: MigrationList<typeof template> = [inventoryToList, coinsToWallet];
  */
 export type MigrationList<DataType> = readonly [...Migration[], Migration<never, DataType>];
 
 /**
  * What `Validate` answers: true for valid data; false, or a tuple [false, reason], for data that must not be
- * loaded or saved. A `@rbxts/t` check answers `false, reason` as two values, which are read the same way.
+ * loaded or saved. A check that answers `false, reason` as two Luau values (as some versions of `@rbxts/t` do) is
+ * read the same way as [false, reason].
+ * @example
+ * const validate = (data: Data): ValidateResult => (data.Coins >= 0 ? true : [false, "Coins is negative"]);
  */
 export type ValidateResult = boolean | LuaTuple<[boolean, string?]> | readonly [false, string] | readonly [true];
 
 /**
  * A store's data check, run on every load (after migrations) and before every save. It must not yield; an error
- * it throws counts as a failure with the error as the reason. A `@rbxts/t` check plugs in directly.
+ * it throws counts as a failure with the error as the reason. A `@rbxts/t` check plugs in directly. Default (when
+ * the option is left out): no check.
  * @example
  * Validate: t.interface({ Coins: t.number, Inventory: t.array(t.string) })
  */
