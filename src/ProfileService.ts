@@ -49,9 +49,10 @@ export interface ProfileServiceApi {
 		DataType extends object,
 		RobloxMetaData = object,
 		GlobalUpdateType extends object = GlobalUpdateData,
+		Migrations extends MigrationList<NoInfer<DataType>> = MigrationList<NoInfer<DataType>>,
 	>(
 		this: void,
-		profileStoreIndex: ProfileStoreIndex<DataType>,
+		profileStoreIndex: ProfileStoreIndex<DataType, Migrations>,
 		profileTemplate: DataType,
 	): ProfileStore<DataType, RobloxMetaData, GlobalUpdateType>;
 	/**

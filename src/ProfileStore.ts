@@ -1,7 +1,7 @@
 import { t } from "@rbxts/t";
 import type { DataStoreAdapter } from "./DataStoreAdapter";
 import type { GlobalUpdateData, GlobalUpdates } from "./GlobalUpdates";
-import type { DataValidator, MigrationList } from "./Migrations";
+import type { DataValidator, MigrationChain, MigrationList } from "./Migrations";
 import type { Profile } from "./Profile";
 import { ProfileVersionQuery } from "./ProfileVersionQuery";
 import { expectArgument, expectProfileKey } from "./internal/Arguments";
@@ -24,9 +24,13 @@ export type NotReleasedHandler = "ForceLoad" | "Steal" | ((placeId: number, game
 
 /**
  * The argument of GetProfileStore: a DataStore name, or a name and scope with options. `DataType` is the template's
- * type, which the last migration must return and Validate receives.
+ * type, which the last migration must return and Validate receives; `Migrations` is the type of the migration list
+ * (inferred), which must chain (see {@link MigrationChain}).
  */
-export type ProfileStoreIndex<DataType extends object = object> =
+export type ProfileStoreIndex<
+	DataType extends object = object,
+	Migrations extends MigrationList<NoInfer<DataType>> = MigrationList<NoInfer<DataType>>,
+> =
 	| string
 	| {
 			/** DataStore name (at most 50 characters). */
@@ -43,7 +47,7 @@ export type ProfileStoreIndex<DataType extends object = object> =
 			 * than this store's is not loaded, unless every newer migration is marked BackwardsCompatible. The version
 			 * is kept in the MetaTag "_Schema", which is reserved. Default: no migrations (version 0).
 			 */
-			Migrations?: MigrationList<NoInfer<DataType>>;
+			Migrations?: Migrations & MigrationChain<Migrations>;
 			/**
 			 * Checks Data on every load (after migrations) and before every save. A load whose data fails returns no
 			 * profile; a save whose data fails is skipped (the last good save stays, and the profile stays active).

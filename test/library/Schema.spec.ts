@@ -5,7 +5,7 @@
  * migration or Validate returns no profile and leaves the stored profile as it was; saves of invalid data are skipped.
  */
 import { t } from "@rbxts/t";
-import type { DataValidator, MigrationList, ValidateResult } from "../../src";
+import type { DataValidator, MigrationChain, MigrationList, ValidateResult } from "../../src";
 import Runtime, { type SimServer } from "../Runtime";
 import { collectIssues, ours, receiveGifts, resetDefaults, startServers, stored } from "./Fixtures";
 import { original } from "./Original";
@@ -107,6 +107,11 @@ type Accepts<List, Target> = List extends Target ? true : false;
 const chainAccepted: Accepts<[typeof toV1, typeof toV2], MigrationList<V2>> = true;
 const wrongLastRefused: Accepts<[typeof toV1], MigrationList<V2>> = false;
 const wrongOutputRefused: Accepts<[typeof toV1, (v1: V1) => { Wallet: { Coins: string } }], MigrationList<V2>> = false;
+// ...and while each migration's output fits the next one's parameter (marked migrations included).
+type Chains<List extends readonly unknown[]> = unknown extends MigrationChain<List> ? true : false;
+const chainFits: Chains<[typeof toV1, typeof toV2, typeof toV3]> = true;
+const swappedBreaks: Chains<[typeof toV2, typeof toV1]> = false;
+const markedBreaks: Chains<[typeof toV1, typeof toV3]> = false;
 
 export = () => {
 	beforeEach(() => {
@@ -385,9 +390,12 @@ export = () => {
 		expect(bad({ Name: STORE, Validate: true })).to.throw('argument "Validate"');
 	});
 
-	it("types: the last migration must return the template's type (checked when this file compiles)", () => {
+	it("types: the last migration must return the template's type, and each must fit the next (checked when this file compiles)", () => {
 		expect(chainAccepted).to.equal(true);
 		expect(wrongLastRefused).to.equal(false);
 		expect(wrongOutputRefused).to.equal(false);
+		expect(chainFits).to.equal(true);
+		expect(swappedBreaks).to.equal(false);
+		expect(markedBreaks).to.equal(false);
 	});
 };
