@@ -255,6 +255,22 @@ export = () => {
 		expect(runs[0] + runs[1]).to.equal(before);
 	});
 
+	it("an older server whose ForceLoad request meets newer data withdraws the request (MessagingService down)", () => {
+		Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 1 });
+		const [o, a, b] = startServers("Original", "New", "Old");
+		o.call(() => saveWithOriginal(o, "Withdrawn_1", 6, "Gem"));
+		const profile = a.call(() => v2Store(a).LoadProfileAsync("Withdrawn_1"))!;
+		// Unasked, the holder releases at its next auto-save, writing version 2 and leaving the lock free; the old
+		// server's next round finds version 2 and takes back its ForceLoad request in that same write.
+		expect(b.call(() => v1Store(b).LoadProfileAsync("Withdrawn_1"))).to.equal(undefined);
+		expect(profile.IsActive()).to.equal(false);
+		const after = storedAs<V2>("Withdrawn_1");
+		expect(after.MetaData.ActiveSession).to.equal(undefined);
+		expect(after.MetaData.ForceLoadSession).to.equal(undefined);
+		expect(after.Data.Wallet.Coins).to.equal(60);
+		expect(stampOf("Withdrawn_1")!.Version).to.equal(2);
+	});
+
 	it("data from a backwards-compatible migration loads on the older server, which keeps its version", () => {
 		const [a, b] = startServers("New", "Old");
 		const profile = a.call(() => v3Store(a).LoadProfileAsync("Compat_1"))!;
