@@ -16,6 +16,7 @@ export const INVARIANTS = {
 	8: "every load by a player whose previous server released or crashed succeeds",
 	9: "no two servers have a profile active at once (unless the holder could not write for the ForceLoad window)",
 	10: "a load superseded by a newer load of the same key on the same server never returns a profile",
+	11: "schema change: every profile at the newest version after the settle, no migration ran twice",
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;

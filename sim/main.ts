@@ -17,6 +17,7 @@ import {
 	type SimProfile,
 	type SimService,
 } from "./Library";
+import { SchemaChange } from "./SchemaChange";
 
 interface Options {
 	impl: Fleet;
@@ -25,6 +26,8 @@ interface Options {
 	players: number;
 	hours: number;
 	faults: 0 | 10 | 30;
+	/** A release with a new migration rolls out at half time (sim/SchemaChange.ts). */
+	schemaChange?: boolean;
 }
 
 /** DataStore faults per level: error rate, lost responses (the write lands, the call errors) and 60 s outages. */
@@ -112,6 +115,7 @@ function run(options: Options) {
 	Runtime.setTimeLimit(hoursLimit + 7200);
 	const rng = new Random(options.seed);
 	const ledger = new Ledger(() => Runtime.now());
+	const schema = options.schemaChange === true ? new SchemaChange(ledger) : undefined;
 	const faults = FAULTS[options.faults];
 	const outages: Array<{ from: number; to: number }> = [];
 	const outageCount = math.floor(faults.outagesPerHour * options.hours + 0.5);
@@ -164,7 +168,7 @@ function run(options: Options) {
 			rng.NextNumber() < CONDITIONS.skewedClocks ? rng.NextNumber(-1, 1) * CONDITIONS.maxClockSkew : 0;
 		const sim = Runtime.startServer({ name, messaging, clockOffset });
 		const impl = implOf();
-		const service = serviceOn(impl, sim);
+		const service = schema !== undefined ? schema.serviceOn(sim) : serviceOn(impl, sim);
 		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`));
 		const lifetime = -MEAN_SERVER_LIFETIME * math.log(1 - rng.NextNumber());
 		const server: GameServer = {
@@ -293,11 +297,19 @@ function run(options: Options) {
 				return;
 			}
 			if (profile === undefined) {
+				// Data at the new schema version refused by an old-release server: the player rejoins on a new one.
+				if (schema?.refusedAsNewer(server.sim, player.key) === true) {
+					if (player.server === server) detach(player);
+					const upgraded = liveServers().filter((s) => schema.isNewRelease(s.sim));
+					if (upgraded.size() > 0) join(player, pick(upgraded));
+					return;
+				}
 				if (!server.ending) ledger.violate(8, player.key, `LoadProfileAsync returned nil on ${server.name}`);
 				if (player.server === server) detach(player);
 				return;
 			}
 			checkSoleHolder(player, server);
+			schema?.checkLoaded(player.key, profile.Data);
 			if (fullMetaData.has(player.key)) profile.RobloxMetaData = FULL_METADATA;
 			ledger.counts.loads += 1;
 			loadsOf.set(player.key, (loadsOf.get(player.key) ?? 0) + 1);
@@ -544,6 +556,15 @@ function run(options: Options) {
 	while (Runtime.now() < hoursLimit) {
 		Runtime.wait(1);
 		const now = Runtime.now();
+		if (schema !== undefined && !schema.rolledOut && now >= hoursLimit / 2) {
+			// The rollout: half the live servers restart on the new release; the rest end in their own time.
+			schema.rolledOut = true;
+			const running = liveServers();
+			for (let i = 0; i < math.ceil(running.size() / 2); i++) {
+				shutdown(running[i]);
+				startServer();
+			}
+		}
 		for (const server of [...servers]) {
 			if (server.ending || now < server.endsAt) continue;
 			if (rng.NextNumber() < 0.5) crash(server);
@@ -581,9 +602,11 @@ function run(options: Options) {
 	// Every server closes gracefully; pending gifts get up to ten minutes to land.
 	for (const server of liveServers()) shutdown(server);
 	Runtime.waitUntil(() => busyThreads === 0, 900, "shutdowns and gifts finish");
+	schema?.settle(players.map((player) => player.key));
 	gifts.shutdown();
 	checkStore(ledger, players);
-	return { ledger, serverSeconds };
+	schema?.checkStore();
+	return { ledger, serverSeconds, schema: schema?.counts };
 }
 
 interface StoredValue {
@@ -708,9 +731,10 @@ export = () => {
 		players: options.players ?? 40,
 		hours: options.hours ?? 1,
 		faults: options.faults ?? 0,
+		schemaChange: options.schemaChange,
 	};
 	const wallStart = Runtime.wallClock();
-	const { ledger, serverSeconds } = run(full);
+	const { ledger, serverSeconds, schema } = run(full);
 	const violations: Record<string, { name: string; count: number; example?: string; events?: string[] }> = {};
 	for (const [id, name] of pairs(INVARIANTS)) {
 		const entry = ledger.violations.get(id as InvariantId);
@@ -730,6 +754,7 @@ export = () => {
 		wallSeconds: (Runtime.wallClock() - wallStart) / 1000,
 		requests: Runtime.store().stats().requests,
 		faultsInjected: Runtime.store().stats().faults,
+		schema,
 	};
 	Runtime.output(`SIM ${game.GetService("HttpService").JSONEncode(result)}`);
 };

@@ -2,9 +2,11 @@ import type Signal from "@rbxts/signal";
 import { t } from "@rbxts/t";
 import type { DataStoreAdapter } from "./DataStoreAdapter";
 import type { GlobalUpdateData } from "./GlobalUpdates";
+import type { DataValidator, MigrationList } from "./Migrations";
 import { ProfileStore, type ProfileStoreIndex } from "./ProfileStore";
 import { expectArgument, expectStorable } from "./internal/Arguments";
 import { Settings } from "./internal/Constants";
+import { Schema } from "./internal/Schema";
 import { ServiceState, startLiveCheck, waitForLiveCheck } from "./internal/ServiceState";
 
 /** The ProfileService singleton's shape. */
@@ -27,17 +29,30 @@ export interface ProfileServiceApi {
 	readonly CriticalStateSignal: Signal<(isCriticalState: boolean) => void>;
 	/**
 	 * Returns the ProfileStore for a DataStore name (and scope). `profileTemplate` is deep-copied into the Data of
-	 * new profiles, and is what Profile:Reconcile() fills in from; its type is the type of Profile.Data.
+	 * new profiles, and is what Profile:Reconcile() fills in from; its type is the type of Profile.Data. The
+	 * options may add `Migrations` (ordered, typed reshapes of saved Data, applied on load) and `Validate` (a check
+	 * on every load and save); see ProfileStoreIndex and the README's "Changing your data's shape".
+	 * @throws When the name, scope, template, DataStore, Migrations or Validate is not what is described.
 	 * @example
 	 * const store = ProfileService.GetProfileStore("PlayerData", { Coins: 0, Items: [] as string[] });
+	 * @example
+	 * const store = ProfileService.GetProfileStore(
+	 * 	{
+	 * 		Name: "PlayerData",
+	 * 		Migrations: [(v0: { Coins: number; Items: string }) => ({ Coins: v0.Coins, Items: v0.Items.split(",") })],
+	 * 		Validate: t.interface({ Coins: t.number, Items: t.array(t.string) }),
+	 * 	},
+	 * 	{ Coins: 0, Items: [] as string[] },
+	 * );
 	 */
 	GetProfileStore<
 		DataType extends object,
 		RobloxMetaData = object,
 		GlobalUpdateType extends object = GlobalUpdateData,
+		Migrations extends MigrationList<NoInfer<DataType>> = MigrationList<NoInfer<DataType>>,
 	>(
 		this: void,
-		profileStoreIndex: ProfileStoreIndex,
+		profileStoreIndex: ProfileStoreIndex<DataType, Migrations>,
 		profileTemplate: DataType,
 	): ProfileStore<DataType, RobloxMetaData, GlobalUpdateType>;
 	/**
@@ -47,20 +62,29 @@ export interface ProfileServiceApi {
 	IsLive(this: void): boolean;
 }
 
+const isMigration = t.union(
+	t.callback,
+	t.strictInterface({ Migrate: t.callback, BackwardsCompatible: t.optional(t.boolean) }),
+);
+
 function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateType extends object>(
-	profileStoreIndex: ProfileStoreIndex,
+	profileStoreIndex: ProfileStoreIndex<DataType>,
 	profileTemplate: DataType,
 ): ProfileStore<DataType, RobloxMetaData, GlobalUpdateType> {
 	const method = "ProfileService.GetProfileStore()";
 	let name: unknown;
 	let scope: unknown;
 	let adapter: DataStoreAdapter | undefined;
+	let migrations: unknown;
+	let validate: unknown;
 	if (typeIs(profileStoreIndex, "string")) {
 		name = profileStoreIndex;
 	} else if (typeOf(profileStoreIndex) === "table") {
 		name = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Name;
 		scope = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Scope;
 		adapter = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).DataStore;
+		migrations = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Migrations;
+		validate = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Validate;
 	} else {
 		error(
 			`[ProfileService] ${method}: argument "profileStoreIndex" must be a name or { Name, Scope }, got ${typeOf(profileStoreIndex)} (${tostring(profileStoreIndex)})`,
@@ -84,11 +108,20 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 	if (adapter !== undefined) {
 		expectArgument(method, "DataStore", adapter, t.table, "a DataStoreAdapter");
 	}
+	expectArgument(
+		method,
+		"Migrations",
+		migrations,
+		t.optional(t.array(isMigration)),
+		"undefined or an array of functions or { Migrate, BackwardsCompatible? }",
+	);
+	expectArgument(method, "Validate", validate, t.optional(t.callback), "undefined or a function");
 	return ProfileStore.create<DataType, RobloxMetaData, GlobalUpdateType>(
 		name as string,
 		scope as string | undefined,
 		profileTemplate,
 		adapter,
+		new Schema(migrations as MigrationList<object> | undefined, validate as DataValidator<never> | undefined),
 	);
 }
 

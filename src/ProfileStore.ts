@@ -1,12 +1,15 @@
 import { t } from "@rbxts/t";
 import type { DataStoreAdapter } from "./DataStoreAdapter";
 import type { GlobalUpdateData, GlobalUpdates } from "./GlobalUpdates";
+import type { DataValidator, MigrationChain, MigrationList } from "./Migrations";
 import type { Profile } from "./Profile";
 import { ProfileVersionQuery } from "./ProfileVersionQuery";
 import { expectArgument, expectMethodCall, expectProfileKey } from "./internal/Arguments";
 import { sendGlobalUpdate } from "./internal/GlobalUpdateSender";
 import { loadRounds } from "./internal/Loader";
-import { fillNewProfile, type StoredProfile } from "./internal/Payload";
+import { deepCopy, fillNewProfile, type StoredProfile } from "./internal/Payload";
+import type { Schema } from "./internal/Schema";
+import { reportSchemaRefusal, settleLoaded } from "./internal/SchemaLoad";
 import { registerIssue, ServiceState } from "./internal/ServiceState";
 import { StoreCore } from "./internal/StoreCore";
 
@@ -19,8 +22,15 @@ export type NotReleasedAnswer = "Repeat" | "Cancel" | "ForceLoad" | "Steal";
  */
 export type NotReleasedHandler = "ForceLoad" | "Steal" | ((placeId: number, gameJobId: string) => NotReleasedAnswer);
 
-/** The argument of GetProfileStore: a DataStore name, or a name and scope. */
-export type ProfileStoreIndex =
+/**
+ * The argument of GetProfileStore: a DataStore name, or a name and scope with options. `DataType` is the template's
+ * type, which the last migration must return and Validate receives; `Migrations` is the type of the migration list
+ * (inferred), which must chain (see {@link MigrationChain}).
+ */
+export type ProfileStoreIndex<
+	DataType extends object = object,
+	Migrations extends MigrationList<NoInfer<DataType>> = MigrationList<NoInfer<DataType>>,
+> =
 	| string
 	| {
 			/** DataStore name (at most 50 characters). */
@@ -29,6 +39,21 @@ export type ProfileStoreIndex =
 			Scope?: string;
 			/** A DataStore of your own, instead of Roblox's (for tests or other backends). */
 			DataStore?: DataStoreAdapter;
+			/**
+			 * Ordered migrations of the saved Data: `Migrations[i]` turns data at schema version i into version i + 1,
+			 * and the store's version is `Migrations.size()`. A profile saved without a version (by a store without
+			 * migrations, or by the original ProfileService) is at version 0. A load migrates in memory, before the
+			 * profile is returned; the next save writes the migrated Data with its version. Data at a newer version
+			 * than this store's is not loaded, unless every newer migration is marked BackwardsCompatible. The version
+			 * is kept in the MetaTag "_Schema", which is reserved. Default: no migrations (version 0).
+			 */
+			Migrations?: Migrations & MigrationChain<Migrations>;
+			/**
+			 * Checks Data on every load (after migrations) and before every save. A load whose data fails returns no
+			 * profile; a save whose data fails is skipped (the last good save stays, and the profile stays active).
+			 * The reason goes to a warning and IssueSignal. Default: no check.
+			 */
+			Validate?: DataValidator<NoInfer<DataType>>;
 	  };
 
 // The public facade: argument checks and delegation. The protocols live in internal/: Loader and LockProtocol
@@ -57,10 +82,11 @@ export class ProfileStore<
 		template: DataType,
 		isDotMock: boolean,
 		adapter: DataStoreAdapter | undefined,
+		schema: Schema | undefined,
 	) {
-		this.core = new StoreCore(name, scope, template, isDotMock, adapter);
+		this.core = new StoreCore(name, scope, template, isDotMock, adapter, schema);
 		// `.Mock` of a mock store is the store itself: applying "use Mock" twice must never reach live keys.
-		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined);
+		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined, schema);
 	}
 
 	/** @internal */
@@ -69,8 +95,9 @@ export class ProfileStore<
 		scope: string | undefined,
 		template: D,
 		adapter: DataStoreAdapter | undefined,
+		schema?: Schema,
 	): ProfileStore<D, R, U> {
-		return new ProfileStore<D, R, U>(name, scope, template, false, adapter);
+		return new ProfileStore<D, R, U>(name, scope, template, false, adapter, schema);
 	}
 
 	/**
@@ -86,7 +113,10 @@ export class ProfileStore<
 	 * Loads a profile and session-locks it to this server. Yields. Returns undefined when the handler cancels,
 	 * another server force-loads the profile meanwhile, a newer LoadProfileAsync for the same key starts, or the
 	 * server is shutting down (as the original does). A key this server has just released is loaded once that
-	 * release has reached the DataStore, so the load gets back exactly what was released.
+	 * release has reached the DataStore, so the load gets back exactly what was released. With `Migrations`, the
+	 * Data is migrated to the store's version before it is returned (saved at the next save); the load returns
+	 * undefined, with the reason in IssueSignal, when the data is newer than the store's version (the key is left
+	 * as it was), or a migration or Validate fails (the lock is given back, the stored data untouched).
 	 *
 	 * @param profileKey DataStore key, 1 to 50 characters.
 	 * @param notReleasedHandler What to do when another server holds the profile. Default "ForceLoad": ask the
@@ -125,15 +155,27 @@ export class ProfileStore<
 		const token = (ServiceState.loadTokens.get(tokenId) ?? 0) + 1;
 		ServiceState.loadTokens.set(tokenId, token);
 		ServiceState.activeLoadJobs += 1;
-		const [ok, result] = pcall(() => loadRounds(core, core.template, profileKey, notReleasedHandler, token));
+		const [ok, result] = pcall(() =>
+			settleLoaded(
+				core,
+				core.schema,
+				profileKey,
+				loadRounds(core, core.template, profileKey, notReleasedHandler, token, core.schema),
+			),
+		);
 		ServiceState.activeLoadJobs -= 1;
 		if (ServiceState.loadTokens.get(tokenId) === token) ServiceState.loadTokens.delete(tokenId);
 		if (!ok) error(result, 0);
 		if (result === undefined) return undefined;
-		const profile = core.adopt<DataType, RobloxMetaData, GlobalUpdateType>(profileKey, result[0], result[1]);
+		const profile = core.adopt<DataType, RobloxMetaData, GlobalUpdateType>(
+			profileKey,
+			result[0],
+			result[1],
+			result[2],
+		);
 		// A lock handed over by the previous holder is written by this server as soon as its write cooldown allows:
 		// until then, other servers judge it by the shorter window of a lock nobody has claimed.
-		if (profile !== undefined && result[2]) profile.Save();
+		if (profile !== undefined && result[3]) profile.Save();
 		return profile;
 	}
 
@@ -169,7 +211,9 @@ export class ProfileStore<
 	 * Reads a profile without locking it: the latest version, or `version` (from a version listing). Returns
 	 * undefined when the key is empty, the version does not exist or the DataStore rejects it as not valid (with
 	 * a warning), and when the server is shutting down. The profile is in view mode: it never saves, except
-	 * through OverwriteAsync. Yields; retries other DataStore errors.
+	 * through OverwriteAsync. Yields; retries other DataStore errors. With `Migrations`, the view's Data is migrated
+	 * in memory (nothing is written); data newer than the store's version, or a failing migration or Validate,
+	 * returns undefined with the reason in IssueSignal.
 	 * @throws On a bad key or version argument.
 	 */
 	public ViewProfileAsync(
@@ -182,16 +226,27 @@ export class ProfileStore<
 		expectArgument(method, "version", version, t.optional(t.string), "a version string or undefined");
 		const core = this.core;
 		while (!ServiceState.locked) {
-			const missing = (payload: StoredProfile) => fillNewProfile(payload, core.template);
+			const missing = (payload: StoredProfile) => {
+				fillNewProfile(payload, core.template);
+				core.schema.stampNew(payload.MetaData!);
+			};
 			const result = core.update(profileKey, { missing }, true, version);
 			if (result === false) return undefined;
 			if (result !== undefined) {
 				if (result.keyInfo === undefined) return undefined;
+				// Views migrate in memory, like loads, and never write; OverwriteAsync writes the migrated Data.
+				const storedTags = deepCopy(result.payload.MetaData!.MetaTags);
+				const refusal = core.schema.upgrade(result.payload);
+				if (refusal !== undefined) {
+					reportSchemaRefusal(core, profileKey, "Profile not viewed", refusal);
+					return undefined;
+				}
 				return core.makeProfile<DataType, RobloxMetaData, GlobalUpdateType>(
 					profileKey,
 					result.payload,
 					result.keyInfo,
 					true,
+					storedTags,
 				);
 			}
 			task.wait();

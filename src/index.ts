@@ -2,6 +2,14 @@ export { ProfileService, ProfileService as default } from "./ProfileService";
 export type { ProfileServiceApi } from "./ProfileService";
 export { ProfileStore } from "./ProfileStore";
 export type { NotReleasedAnswer, NotReleasedHandler, ProfileStoreIndex } from "./ProfileStore";
+export type {
+	DataValidator,
+	MigrateFunction,
+	Migration,
+	MigrationChain,
+	MigrationList,
+	ValidateResult,
+} from "./Migrations";
 export { Profile } from "./Profile";
 export type { ViewProfile } from "./Profile";
 export type { ProfileMetaData } from "./Profile";

@@ -1,6 +1,6 @@
 /**
  * `npm run sim -- [--seed N] [--seeds K] [--servers N] [--players N] [--hours H] [--faults 0|10|30|all]
- *                 [--impl ours|original|both|mixed] [--json] [--no-build]`
+ *                 [--impl ours|original|both|mixed] [--schema-change] [--json] [--no-build]`
  *
  * Runs the data-safety simulation (sim/main.ts) once per implementation, fault level and seed, each in a fresh Luau
  * VM state, prints a table per fault level and the first example of every violated invariant with the events
@@ -17,6 +17,8 @@ export interface SimOptions {
 	players: number;
 	hours: number;
 	faults: 0 | 10 | 30;
+	/** `--schema-change`: a release with a new migration rolls out at half time (sim/SchemaChange.ts). */
+	schemaChange?: boolean;
 }
 
 export interface SimResult extends SimOptions {
@@ -28,6 +30,8 @@ export interface SimResult extends SimOptions {
 	requests: number;
 	/** DataStore requests the runtime failed on purpose (errors, lost responses, outages). */
 	faultsInjected: number;
+	/** With --schema-change: old-release refusals, migration runs, profiles the settle loaded. */
+	schema?: { refusals: number; migrations: number; settled: number };
 }
 
 const PROJECT = resolve("test.project.json");
@@ -53,7 +57,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
 }
 
 export function describe(o: SimOptions): string {
-	return `--impl ${o.impl} --seed ${o.seed} --faults ${o.faults} --servers ${o.servers} --players ${o.players} --hours ${o.hours}`;
+	return `--impl ${o.impl} --seed ${o.seed} --faults ${o.faults} --servers ${o.servers} --players ${o.players} --hours ${o.hours}${o.schemaChange === true ? " --schema-change" : ""}`;
 }
 
 /** Total violations of a result. */
@@ -192,12 +196,16 @@ async function main() {
 	if (!["0", "10", "30", "all"].includes(faultsFlag)) throw new Error(`sim: --faults must be 0, 10, 30 or all`);
 	const levels = (faultsFlag === "all" ? [0, 10, 30] : [Number(faultsFlag)]) as SimOptions["faults"][];
 	const impls = (impl === "both" ? ["ours", "original"] : [impl]) as SimOptions["impl"][];
+	const schemaChange = flags["schema-change"] === true;
+	if (schemaChange && impl !== "ours")
+		throw new Error("sim: --schema-change needs --impl ours (migrations are ours)");
 	const seed = numberFlag(flags, "seed", 1);
 	const seeds = numberFlag(flags, "seeds", 1);
 	const base = {
 		servers: numberFlag(flags, "servers", 4),
 		players: numberFlag(flags, "players", 40),
 		hours: numberFlag(flags, "hours", 1),
+		schemaChange,
 	};
 	if (flags["no-build"] !== true) {
 		const build = spawnSync("npx", ["rbxtsc", "-p", "tsconfig.test.json", "--rojo", PROJECT, "--type", "game"], {
@@ -213,7 +221,11 @@ async function main() {
 				results.push(result);
 				if (flags.json !== true) {
 					process.stdout.write(
-						`${which} seed ${s} faults ${faults}: ${result.serverHours.toFixed(1)} server-hours, ${result.loads.count} loads, ${violationCount(result)} violations (${result.wallSeconds.toFixed(1)} s)\n`,
+						`${which} seed ${s} faults ${faults}: ${result.serverHours.toFixed(1)} server-hours, ${result.loads.count} loads, ${violationCount(result)} violations (${result.wallSeconds.toFixed(1)} s)` +
+							(result.schema !== undefined
+								? `; schema change: ${result.schema.refusals} old-release refusals, ${result.schema.migrations} migration runs, ${result.schema.settled} profiles settled`
+								: "") +
+							"\n",
 					);
 				}
 			}

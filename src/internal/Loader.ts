@@ -22,6 +22,8 @@ import {
 	type ProbeResult,
 } from "./LockProtocol";
 import { fillNewProfile, sameSession, type SessionTag, type StoredProfile } from "./Payload";
+import type { Schema } from "./Schema";
+import { reportSchemaRefusal, withdrawLoad } from "./SchemaLoad";
 import { ServiceState, thisSession } from "./ServiceState";
 import type { StoreTransport } from "./Transport";
 
@@ -46,6 +48,7 @@ export function loadRounds(
 	key: string,
 	handler: LoadHandler,
 	token: number,
+	schema?: Schema,
 ): [StoredProfile, ProfileKeyInfo, boolean] | undefined {
 	const me: SessionTag = thisSession();
 	const adapter = transport.getAdapter();
@@ -67,9 +70,16 @@ export function loadRounds(
 	while (!ServiceState.locked && !superseded()) {
 		const round = state;
 		const roundStart = os.clock();
+		// Data newer than this server's schema: decided before the lock is written, so the key is left as it was.
+		let refusal: string | undefined;
 		const result = transport.update(key, {
-			missing: (payload) => fillNewProfile(payload, template),
+			missing: (payload) => {
+				fillNewProfile(payload, template);
+				schema?.stampNew(payload.MetaData!);
+			},
 			edit: (payload, keyInfo, missing) => {
+				refusal = missing ? undefined : schema?.refusal(payload.MetaData);
+				if (refusal !== undefined) return withdrawLoad(payload.MetaData!, me);
 				const meta = missing ? undefined : payload.MetaData;
 				if (meta !== undefined) watch = watchHolder(watch, meta, keyInfo?.UpdatedTime);
 				const context = {
@@ -85,6 +95,10 @@ export function loadRounds(
 			},
 		});
 		if (superseded()) return undefined; // a newer load of this key took over
+		if (refusal !== undefined && result !== undefined && result !== false) {
+			reportSchemaRefusal(transport, key, "Profile not loaded", refusal);
+			return undefined;
+		}
 		if (result === undefined || result === false || result.cancelled) {
 			task.wait();
 			continue;

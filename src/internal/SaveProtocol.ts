@@ -323,6 +323,12 @@ function afterSave(
 	if (!outcome.cancelled) profile.fireSaved();
 }
 
+/** Data the store's Validate refuses is not written either: reported like unstorable data, and the reason returned. */
+function checkValid(transport: StoreTransport, profile: ProfileInternals): string | undefined {
+	const invalid = transport.schema?.check(profile.Data);
+	return invalid === undefined ? undefined : skipSave(transport, profile, `Validate failed: ${invalid}`);
+}
+
 /** How far a save got, so that an unexpected error can be answered: a release not yet written is retried bare. */
 interface SaveProgress {
 	/** The write reached the DataStore (or the key turned out not to be this session's). */
@@ -344,7 +350,9 @@ function writeProfile(
 	const release = mode === "Release";
 	const validates = transport.getAdapter().ValidatesValues === true;
 	const overwrite = mode === "Overwrite";
-	const unstorable = bare ? undefined : checkStorable(transport, profile, validates, overwrite);
+	const unstorable = bare
+		? undefined
+		: (checkStorable(transport, profile, validates, overwrite) ?? checkValid(transport, profile));
 	// An auto-save of unstorable data is skipped; a release still removes the lock, keeping the stored data.
 	if (unstorable !== undefined && !release) return overwrite ? unstorable : undefined;
 	const held = bare || overwrite ? new Set<SideField>() : checkSideFields(transport, profile, !validates);

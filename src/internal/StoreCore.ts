@@ -15,6 +15,7 @@ import { deepCopy, normalizePayload, type StoredProfile } from "./Payload";
 import type { ProfileHost, ProfileInternals } from "./ProfileHost";
 import type { StoreTransport, UpdateHandlers, UpdateOutcome } from "./Transport";
 import { saveProfile } from "./SaveProtocol";
+import { Schema } from "./Schema";
 import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
 import { isValueRefusal } from "./Validation";
 
@@ -34,6 +35,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		 */
 		public readonly isDotMock: boolean,
 		adapter: DataStoreAdapter | undefined,
+		/** Migrations and Validate from the store's options (inactive when there are neither). */
+		public readonly schema: Schema = new Schema(undefined, undefined),
 	) {
 		this.lookup = joinKey(name, scope ?? "");
 		this.adapter = isDotMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
@@ -150,17 +153,21 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		return undefined;
 	}
 
-	/** A Profile over a stored payload; MetaTagsLatest starts as a copy of the stored MetaTags. */
+	/**
+	 * A Profile over a stored payload; MetaTagsLatest starts as a copy of the stored MetaTags (`storedTags`, when
+	 * the payload's MetaTags already hold a schema stamp that is not saved yet).
+	 */
 	public makeProfile<D extends object, R, U extends object = GlobalUpdateData>(
 		key: string,
 		payload: StoredProfile,
 		keyInfo: ProfileKeyInfo,
 		viewMode: boolean,
+		storedTags?: object,
 	): Profile<D, R, U> {
 		// The hand-off marker belongs to the stored lock, not to the profile the game sees.
 		payload.MetaData!.HandOff = undefined;
 		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
-		meta.MetaTagsLatest = deepCopy(meta.MetaTags);
+		meta.MetaTagsLatest = (storedTags ?? deepCopy(meta.MetaTags)) as Map<string, unknown>;
 		return Profile.create<D, R, U>(
 			this,
 			key,
@@ -181,10 +188,11 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		key: string,
 		payload: StoredProfile,
 		keyInfo: ProfileKeyInfo,
+		storedTags?: object,
 	): Profile<D, R, U> | undefined {
 		// Only one profile per key and server: a second one would keep saving its own copy of the data.
 		if (this.loaded().has(key)) return undefined;
-		const profile = this.makeProfile<D, R, U>(key, payload, keyInfo, false);
+		const profile = this.makeProfile<D, R, U>(key, payload, keyInfo, false, storedTags);
 		this.loaded().set(key, profile);
 		addToAutoSave(profile);
 		if (ServiceState.locked) {

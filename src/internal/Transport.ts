@@ -6,6 +6,7 @@
 import type { DataStoreAdapter, ProfileKeyInfo } from "../DataStoreAdapter";
 import type { StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
+import type { Schema } from "./Schema";
 
 /** How one UpdateAsync (or GetAsync) treats the stored profile. @internal */
 export interface UpdateHandlers {
@@ -39,6 +40,8 @@ export interface UpdateOutcome {
 export interface StoreTransport {
 	readonly name: string;
 	readonly lookup: string;
+	/** The store's Migrations and Validate; saves run its Validate check. */
+	readonly schema?: Pick<Schema, "check">;
 	getAdapter(): DataStoreAdapter;
 	identify(key: string): string;
 	/** The id under which this server tracks `key` of this store (live or mock) in ServiceState. */

@@ -1,10 +1,11 @@
 import type * as BasicPlayerData from "../../examples/BasicPlayerData";
+import type * as DataShape from "../../examples/DataShape";
 import type * as DeveloperProducts from "../../examples/DeveloperProducts";
 import type * as Gifting from "../../examples/Gifting";
 import type * as Leaderstats from "../../examples/Leaderstats";
 import type * as Rollback from "../../examples/Rollback";
 import type * as StudioMock from "../../examples/StudioMock";
-import { resetDefaults } from "../library/Fixtures";
+import { ours, resetDefaults } from "../library/Fixtures";
 import Runtime, { type SimServer } from "../Runtime";
 
 function example<T>(server: SimServer, name: string): T {
@@ -143,5 +144,66 @@ export = () => {
 		stats.addCoins(player, 2);
 		expect(coins.Value).to.equal(42);
 		expect(stats.profiles.get(player)!.Data.Coins).to.equal(42);
+	});
+
+	it("DataShape: a rollout where release 1, 2 and 3 servers run side by side", () => {
+		const [release1, release2, release3] = ["Release1", "Release2", "Release3"].map((name) =>
+			Runtime.startServer({ name }),
+		);
+		const shape = example<typeof DataShape>(release3, "DataShape");
+		// Release 1 had no Migrations: it saves version 0.
+		const store1 = ours(release1).ProfileService.GetProfileStore("ShapedData", { Coins: 0, Inventory: "" });
+		const old = release1.call(() => store1.LoadProfileAsync("Player_1"))!;
+		old.Data.Coins = 5;
+		old.Data.Inventory = "Sword,Shield";
+		release1.call(() => old.Release());
+		// Release 2 shipped the first migration: it saves version 1.
+		const store2 = ours(release2).ProfileService.GetProfileStore(
+			{ Name: "ShapedData", Migrations: [shape.inventoryToList] },
+			{ Coins: 0, Inventory: new Array<string>() },
+		);
+		const middle = release2.call(() => store2.LoadProfileAsync("Player_2"))!;
+		middle.Data.Coins = 3;
+		middle.Data.Inventory.push("Bow");
+		release2.call(() => middle.Release());
+		Runtime.waitUntil(
+			() => storedData("ShapedData", "Player_2")?.MetaData.ActiveSession === undefined,
+			30,
+			"saved",
+		);
+		// Release 3 loads both, each from its own version, in this release's shape.
+		release3.call(() => shape.start());
+		const alice = release3.addPlayer(1, "Alice");
+		const bob = release3.addPlayer(2, "Bob");
+		Runtime.waitUntil(() => shape.profiles.has(alice) && shape.profiles.has(bob), 30, "loaded");
+		expect(shape.profiles.get(alice)!.Data.Wallet.Coins).to.equal(5);
+		expect(shape.profiles.get(alice)!.Data.Inventory.join(",")).to.equal("Sword,Shield");
+		expect(shape.profiles.get(bob)!.Data.Wallet.Coins).to.equal(3);
+		expect(shape.profiles.get(bob)!.Data.Inventory[0]).to.equal("Bow");
+		shape.giveGems(alice, 2);
+		release3.removePlayer(alice);
+		Runtime.waitUntil(
+			() => storedData("ShapedData", "Player_1")?.MetaData.ActiveSession === undefined,
+			30,
+			"release",
+		);
+		const saved = storedData("ShapedData", "Player_1")!;
+		expect((saved.Data.Wallet as { Gems: number }).Gems).to.equal(2);
+		expect((saved.MetaData.MetaTags._Schema as { Version: number }).Version).to.equal(2);
+		// A release 2 server cannot load it any more, and leaves it as it is; release 3 still can.
+		const raw = Runtime.store().raw("ShapedData", undefined, "Player_1");
+		expect(release2.call(() => store2.LoadProfileAsync("Player_1"))).to.equal(undefined);
+		expect(Runtime.store().raw("ShapedData", undefined, "Player_1")).to.equal(raw);
+		const again = release3.addPlayer(1, "Alice");
+		Runtime.waitUntil(() => shape.profiles.has(again), 30, "loaded again");
+		expect(shape.profiles.get(again)!.Data.Wallet.Gems).to.equal(2);
+		// On the release 2 server the example's kick message would follow this refusal.
+		const refused = new Map<number, string>();
+		const connection = ours(release2).ProfileService.IssueSignal.Connect((message) => refused.set(1, message));
+		release3.removePlayer(again);
+		Runtime.waitUntil(() => storedData("ShapedData", "Player_1")?.MetaData.ActiveSession === undefined, 30, "left");
+		expect(release2.call(() => store2.LoadProfileAsync("Player_1"))).to.equal(undefined);
+		connection.Disconnect();
+		expect(refused.get(1)!.find("newer than this server's version 1", 1, true)[0] !== undefined).to.equal(true);
 	});
 };
