@@ -294,13 +294,49 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 				},
 			);
 			assert.equal(filtered.status, 0, filtered.stdout);
-			assert.match(filtered.stdout, /failing\.spec +0 tests run \(1 filtered out\)/);
+			assert.match(filtered.stdout, /failing\.spec: 0 tests run \(1 filtered out\)/);
+
+			// A spec that never yields is stopped by the watchdog, with its file, test and line, and the run goes on;
+			// the junit report has every test.
+			writeFileSync(
+				join(game, "test", "hang.spec.ts"),
+				[
+					'import Runtime from "@rbxts-profile/runtime";',
+					"",
+					"export = () => {",
+					'\tit("spins for ever", () => {',
+					"\t\tlet n = 0;",
+					"\t\tRuntime.current().call(() => {",
+					"\t\t\twhile (true) n++;",
+					"\t\t});",
+					"\t});",
+					"};",
+					"",
+				].join("\n"),
+			);
+			const hung = spawnSync(
+				"npx",
+				["rbxts-runtime", "test", "--timeout", "2", "--reporter", "junit", "--output-file", "report.xml"],
+				{ cwd: game, encoding: "utf8" },
+			);
+			assert.equal(hung.status, 1, hung.stdout + hung.stderr);
+			assert.match(hung.stdout, /hang spins for ever\n {2}stopped by the watchdog after 2 s of real time/);
+			assert.match(hung.stdout, /stuck at:\n.*__Specs\.hang\.spec:\d+/);
+			assert.match(hung.stdout, /\n1 passed, 2 failed, 0 skipped/);
+			const report = readFileSync(join(game, "report.xml"), "utf8");
+			assert.equal(report.match(/<testcase /g)?.length, 3, report);
+			rmSync(join(game, "report.xml"));
 
 			// The game's own build is untouched, and nothing was left in the temp folder.
 			assert.deepEqual(hashTree(join(game, "out")), before.out);
 			assert.deepEqual(hashTree(join(game, "include")), before.include);
 			const leftover = readdirSync(tmpdir()).filter((name) => !temps.has(name));
 			assert.deepEqual(leftover, []);
+
+			// The game's own build stays green after init: the template's tsconfig has no include, so without init's
+			// edit rbxtsc compiled test/ too (TS6059, "Cannot find name 'it'").
+			const gameBuild = spawnSync("npx", ["rbxtsc"], { cwd: game, encoding: "utf8" });
+			assert.equal(gameBuild.status, 0, gameBuild.stdout + gameBuild.stderr);
 		},
 	],
 	[
