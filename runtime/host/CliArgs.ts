@@ -119,6 +119,23 @@ export type Invocation =
 	| { command: "test"; args: TestArgs }
 	| { command: "init"; args: InitArgs };
 
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+	let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+	for (let i = 1; i <= a.length; i++) {
+		const current = [i];
+		for (let j = 1; j <= b.length; j++) {
+			current[j] = Math.min(
+				previous[j] + 1,
+				current[j - 1] + 1,
+				previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+			);
+		}
+		previous = current;
+	}
+	return previous[b.length];
+}
+
 /** parseArgs in strict mode, its messages kept ("Unknown option '--wtch'") and tied to the command. */
 function strictParse<T extends NonNullable<ParseArgsConfig["options"]>>(
 	args: string[],
@@ -128,7 +145,14 @@ function strictParse<T extends NonNullable<ParseArgsConfig["options"]>>(
 	try {
 		return parseArgs({ args, options, strict: true, allowPositionals: false });
 	} catch (err) {
-		const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+		let message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+		const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+		if (unknown !== undefined) {
+			const [closest] = Object.keys(options)
+				.map((name) => ({ name, far: distance(unknown, name) }))
+				.sort((a, b) => a.far - b.far);
+			if (closest !== undefined && closest.far <= 2) message += `. Did you mean --${closest.name}?`;
+		}
 		throw new UsageError(message, command);
 	}
 }

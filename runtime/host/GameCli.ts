@@ -222,7 +222,7 @@ function prepare(root: string, config: Config) {
 type Prepared = ReturnType<typeof prepare>;
 
 /** Compiles the game and its specs into the private build with the game's roblox-ts; false when rbxtsc failed. */
-function build(root: string, prepared: Prepared): boolean {
+function build(root: string, prepared: Prepared, stdoutIsReport = false): boolean {
 	const compiler = gameCompiler(root);
 	const result = spawnSync(
 		process.execPath,
@@ -237,7 +237,8 @@ function build(root: string, prepared: Prepared): boolean {
 			"-i",
 			join(prepared.privateDir, "include"),
 		],
-		{ cwd: root, stdio: "inherit" },
+		// When stdout carries a json or junit report, roblox-ts's output goes to stderr.
+		{ cwd: root, stdio: ["inherit", stdoutIsReport ? 2 : "inherit", "inherit"] },
 	);
 	return result.status === 0;
 }
@@ -262,6 +263,10 @@ function specSource(specsRel: string, specFile: string): string {
 }
 
 /** Runs the specs once (or only `files`) and reports them; resolves with the exit code. */
+/** A json or junit report on stdout leaves stdout to the report: the human text goes to stderr. */
+const reportOnStdout = (args: TestArgs) =>
+	(args.reporter === "json" || args.reporter === "junit") && args.outputFile === undefined;
+
 async function runOnce(args: TestArgs, config: Config, prepared: Prepared, files?: string[]): Promise<number> {
 	const options: EngineOptions = {
 		command: "test",
@@ -275,9 +280,7 @@ async function runOnce(args: TestArgs, config: Config, prepared: Prepared, files
 	if (args.timeLimit !== undefined) options.timeLimit = args.timeLimit;
 	if (args.seed !== undefined) options.seed = args.seed;
 	if (args.arg !== undefined) options.argument = args.arg;
-	// A json or junit report on stdout leaves stdout to the report: the human text goes to stderr.
-	const reportOnStdout = (args.reporter === "json" || args.reporter === "junit") && args.outputFile === undefined;
-	const stream = reportOnStdout ? process.stderr : process.stdout;
+	const stream = reportOnStdout(args) ? process.stderr : process.stdout;
 	const { code, results } = await runSpecs({ ...options, command: "test" }, (text) => stream.write(`${text}\n`), {
 		passWithNoTests: args.passWithNoTests,
 	});
@@ -299,15 +302,17 @@ async function test(root: string, args: TestArgs) {
 	const prepared = prepare(root, config);
 	if (args.noBuild) {
 		checkBuildAge(root, prepared);
-	} else if (!build(root, prepared)) {
-		process.stdout.write("\nrbxtsc failed\n0 passed, 1 failed, 0 skipped\n");
+	} else if (!build(root, prepared, reportOnStdout(args))) {
+		(reportOnStdout(args) ? process.stderr : process.stdout).write(
+			"\nrbxtsc failed\n0 passed, 1 failed, 0 skipped\n",
+		);
 		if (!args.watch) process.exit(1);
 	}
 	if (args.watch) {
 		await watchSpecs({
 			watched: [prepared.sourceDir, prepared.specsDir],
 			specsDir: prepared.specsDir,
-			rebuild: () => build(root, prepared),
+			rebuild: () => build(root, prepared, reportOnStdout(args)),
 			run: (files) => runOnce(args, config, prepared, files),
 			specPath: (file) =>
 				`ServerScriptService/__Specs/${relative(prepared.specsDir, file)
@@ -423,7 +428,7 @@ function keepSpecsOut(root: string, config: Config): string[] {
 	);
 	if (edited === undefined) return [];
 	writeFileSync(tsconfigFile, edited);
-	return [`${config.tsconfig} include/exclude (the specs stay out of the game's build)`];
+	return [`${config.tsconfig} include/exclude (keeps ${config.specs}/ out of the game's own build)`];
 }
 
 function init(root: string, args: InitArgs) {

@@ -40,9 +40,12 @@ export function formatFailure(failure: Failure): string {
 		failure.kind === "test"
 			? [failure.test.name, failure.test.errors, failure.test.scriptErrors]
 			: [failure.error.file, [failure.error.message], failure.error.scriptErrors];
-	let text = `${title}\n  ${messages.join("\n  ")}`;
+	// Each message's own lines (its stack) are indented under it, so one failure reads as one block.
+	const block = (texts: string[], pad: string) =>
+		texts.map((text) => pad + text.replace(/\s+$/, "").split("\n").join(`\n${pad}`)).join("\n");
+	let text = `${title}\n${block(messages, "  ")}`;
 	if (scriptErrors !== undefined && scriptErrors.length > 0) {
-		text += `\n  Errors in the game's scripts during this test:\n    ${scriptErrors.join("\n    ")}`;
+		text += `\n  Errors in the game's scripts during this test:\n${block(scriptErrors, "    ")}`;
 	}
 	return text;
 }

@@ -115,7 +115,7 @@ export const cliTests: HostTest[] = [
 		() =>
 			withTempDir("rbxts-cli-", (dir) => {
 				const refused: Array<[string[], RegExp]> = [
-					[["test", "--wtch"], /Unknown option '--wtch'/],
+					[["test", "--wtch"], /Unknown option '--wtch'\. Did you mean --watch\?/],
 					[["test", "--json"], /Unknown option '--json'/],
 					[["test", "--coverage"], /Unknown option '--coverage'/],
 					[["test", "--verbose=1"], /Option '--verbose' does not take an argument/],
