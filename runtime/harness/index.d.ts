@@ -1,5 +1,7 @@
 // One namespace for the types and the `export =` of the harness object: a module with `export =` may export nothing
 // else (TS2309 under a tsc without skipLibCheck). The types import as before: `import Runtime, { type SimServer }`.
+// roblox-ts cannot emit a merged namespace, but this file is declarations only: nothing is emitted from it.
+// eslint-disable-next-line roblox-ts/no-namespace-merging
 declare namespace Runtime {
 	/** Options of a simulated server. */
 	export interface ServerOptions {
