@@ -3,9 +3,8 @@
  * `rbxts-runtime`, the command of the `@rbxts-profile/runtime` package: runs a roblox-ts game's specs on the offline
  * runtime.
  *
- *   rbxts-runtime test [--filter <text>] [--verbose] [--seed <n>] [--time-limit <s>] [--no-build]
- *                      [--project <rojo file>] [--tsconfig <file>] [--specs <folder>]
- *   rbxts-runtime init [--specs <folder>]
+ *   rbxts-runtime test [options]    (rbxts-runtime test --help lists them; runtime/host/CliArgs.ts)
+ *   rbxts-runtime init [options]
  *
  * `test` compiles the game and its specs with the game's own roblox-ts into `.rbxts-runtime/` (never the game's
  * `out/` or `include/`), builds the test tree from the game's Rojo project (its output folders pointed at that
@@ -13,14 +12,23 @@
  * `Runtime` harness come with this package.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
-import { runEngine, type EngineOptions } from "./Launcher.js";
+import { parseCommandLine, parseSeconds, UsageError, usageOf, type InitArgs, type TestArgs } from "./CliArgs.js";
+import type { EngineOptions } from "./Launcher.js";
+import { newestChange } from "./NewestChange.js";
+import { githubAnnotations } from "./reporters/GithubReporter.js";
+import { jsonReport } from "./reporters/JsonReporter.js";
+import { junitReport } from "./reporters/JunitReporter.js";
+import { keepSpecsOutOfBuild } from "./SpecsOutOfBuild.js";
+import { runSpecs } from "./SpecRun.js";
+import { watchSpecs } from "./WatchSpecs.js";
 
 const PRIVATE_DIR = ".rbxts-runtime";
 const CONFIG_FILE = "rbxts-runtime.json";
-const VALUE_FLAGS = ["filter", "project", "time-limit", "seed", "tsconfig", "specs"];
+/** Real seconds a test may run before the watchdog stops it, unless --timeout or rbxts-runtime.json says. */
+const DEFAULT_TIMEOUT = 30;
 
 interface Config {
 	/** The game's Rojo project. Default "default.project.json". */
@@ -29,29 +37,15 @@ interface Config {
 	tsconfig: string;
 	/** The folder of the game's specs, outside the game's own build. Default "test". */
 	specs: string;
+	/** Real seconds a test may run (the watchdog). Default 30. */
+	timeout?: number;
 }
+
+const CONFIG_KEYS = ["project", "tsconfig", "specs", "timeout"];
 
 function fail(message: string): never {
 	process.stderr.write(`rbxts-runtime: ${message}\n`);
 	process.exit(1);
-}
-
-function parse(argv: string[]) {
-	const flags: Record<string, string | boolean> = {};
-	for (let i = 0; i < argv.length; i++) {
-		const arg = argv[i];
-		if (!arg.startsWith("--")) fail(`unexpected argument "${arg}"`);
-		const key = arg.slice(2);
-		if (VALUE_FLAGS.includes(key)) {
-			const value = argv[i + 1];
-			if (value === undefined) fail(`--${key} needs a value`);
-			flags[key] = value;
-			i++;
-		} else {
-			flags[key] = true;
-		}
-	}
-	return flags;
 }
 
 /** Reads a JSON file that may hold comments and trailing commas (tsconfig.json does). */
@@ -67,14 +61,31 @@ function readJson(path: string): Record<string, unknown> {
 	}
 }
 
-function loadConfig(root: string, flags: Record<string, string | boolean>): Config {
+/** rbxts-runtime.json under the command line's flags; a key it does not know or a value of the wrong type is an error. */
+function loadConfig(root: string, flags: InitArgs, command: "test" | "init"): Config {
 	const file = join(root, CONFIG_FILE);
-	const saved = existsSync(file) ? (readJson(file) as Partial<Config>) : {};
-	return {
-		project: String(flags.project ?? saved.project ?? "default.project.json"),
-		tsconfig: String(flags.tsconfig ?? saved.tsconfig ?? "tsconfig.json"),
-		specs: String(flags.specs ?? saved.specs ?? "test"),
+	const saved = existsSync(file) ? readJson(file) : {};
+	for (const [key, value] of Object.entries(saved)) {
+		if (!CONFIG_KEYS.includes(key)) {
+			throw new UsageError(
+				`${CONFIG_FILE}: unknown key "${key}" (known keys: ${CONFIG_KEYS.join(", ")})`,
+				command,
+			);
+		}
+		if (key === "timeout" ? typeof value !== "number" : typeof value !== "string") {
+			throw new UsageError(
+				`${CONFIG_FILE}: "${key}" must be a ${key === "timeout" ? "number" : "string"}`,
+				command,
+			);
+		}
+	}
+	const config: Config = {
+		project: flags.project ?? (saved.project as string | undefined) ?? "default.project.json",
+		tsconfig: flags.tsconfig ?? (saved.tsconfig as string | undefined) ?? "tsconfig.json",
+		specs: flags.specs ?? (saved.specs as string | undefined) ?? "test",
 	};
+	if (saved.timeout !== undefined) config.timeout = parseSeconds(`${CONFIG_FILE} "timeout"`, String(saved.timeout));
+	return config;
 }
 
 /** The game's roblox-ts command line, or a clear failure when the game has none. */
@@ -128,8 +139,11 @@ function gameCompilerOptions(tsconfigFile: string) {
 	return { options, sourceDir: resolve(dirname(tsconfigFile), String(options.rootDir ?? "src")) };
 }
 
-async function test(root: string, flags: Record<string, string | boolean>) {
-	const config = loadConfig(root, flags);
+/**
+ * Writes the private build's tsconfig and Rojo project under .rbxts-runtime/ for the game's current settings, and
+ * returns where things are.
+ */
+function prepare(root: string, config: Config) {
 	const projectFile = resolve(root, config.project);
 	if (!existsSync(projectFile)) fail(`no Rojo project at ${config.project} (use --project)`);
 	const tsconfigFile = resolve(root, config.tsconfig);
@@ -147,7 +161,10 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	const testez = testezDir();
 	// roblox-ts expects the packages in node_modules beside its tsconfig: the private folder links to the game's.
 	const modulesLink = join(privateDir, "node_modules");
-	if (!existsSync(modulesLink)) symlinkSync(join(root, "node_modules"), modulesLink, "junction");
+	// lstat, not existsSync: a link to a node_modules not installed yet dangles, and is still there.
+	if (!lstatSync(modulesLink, { throwIfNoEntry: false })) {
+		symlinkSync(join(root, "node_modules"), modulesLink, "junction");
+	}
 	// Each type root twice: through the link (roblox-ts checks for node_modules/@rbxts beside its tsconfig) and by
 	// its real path (what imports resolve to, and what roblox-ts compares their scope with).
 	const typeRoots = ((gameOptions.typeRoots as string[] | undefined) ?? ["node_modules/@rbxts"]).flatMap((dir) => {
@@ -199,39 +216,112 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	const testProject = join(privateDir, "test.project.json");
 	writeFileSync(testProject, JSON.stringify({ name: `${project.name ?? "game"}-specs`, tree }, undefined, "\t"));
 
-	if (!flags["no-build"]) {
-		const compiler = gameCompiler(root);
-		const build = spawnSync(
-			process.execPath,
-			[
-				compiler,
-				"-p",
-				join(privateDir, "tsconfig.json"),
-				"--rojo",
-				testProject,
-				"--type",
-				"game",
-				"-i",
-				join(privateDir, "include"),
-			],
-			{ cwd: root, stdio: "inherit" },
+	return { privateDir, testProject, specsDir, sourceDir, specsRel, tsconfigFile, projectFile };
+}
+
+type Prepared = ReturnType<typeof prepare>;
+
+/** Compiles the game and its specs into the private build with the game's roblox-ts; false when rbxtsc failed. */
+function build(root: string, prepared: Prepared, stdoutIsReport = false): boolean {
+	const compiler = gameCompiler(root);
+	const result = spawnSync(
+		process.execPath,
+		[
+			compiler,
+			"-p",
+			join(prepared.privateDir, "tsconfig.json"),
+			"--rojo",
+			prepared.testProject,
+			"--type",
+			"game",
+			"-i",
+			join(prepared.privateDir, "include"),
+		],
+		// When stdout carries a json or junit report, roblox-ts's output goes to stderr.
+		{ cwd: root, stdio: ["inherit", stdoutIsReport ? 2 : "inherit", "inherit"] },
+	);
+	return result.status === 0;
+}
+
+/** With --no-build: fails when there is no build, and says so when a source is newer than it. */
+function checkBuildAge(root: string, prepared: Prepared): void {
+	const buildInfo = join(prepared.privateDir, "out", "tsconfig.tsbuildinfo");
+	if (!existsSync(buildInfo)) fail("--no-build: there is no build yet in .rbxts-runtime/; run without --no-build");
+	const newest = newestChange([prepared.sourceDir, prepared.specsDir, prepared.tsconfigFile, prepared.projectFile]);
+	const built = newestChange([buildInfo]);
+	if (newest !== undefined && built !== undefined && newest.time > built.time) {
+		process.stderr.write(
+			`rbxts-runtime: --no-build runs the build in .rbxts-runtime/, which is older than ${relative(root, newest.path)}; drop --no-build to rebuild\n`,
 		);
-		if (build.status !== 0) {
-			process.stdout.write("\nrbxtsc failed\n0 passed, 1 failed, 0 skipped\n");
-			process.exit(1);
-		}
 	}
+}
+
+/** The game-relative .ts file of a spec module path ("ServerScriptService/__Specs/a/b.spec" -> "test/a/b.spec.ts"). */
+function specSource(specsRel: string, specFile: string): string {
+	const inside = specFile.replace(/^ServerScriptService\/__Specs\//, "");
+	return `${specsRel}/${inside}.ts`;
+}
+
+/** Runs the specs once (or only `files`) and reports them; resolves with the exit code. */
+/** A json or junit report on stdout leaves stdout to the report: the human text goes to stderr. */
+const reportOnStdout = (args: TestArgs) =>
+	(args.reporter === "json" || args.reporter === "junit") && args.outputFile === undefined;
+
+async function runOnce(args: TestArgs, config: Config, prepared: Prepared, files?: string[]): Promise<number> {
 	const options: EngineOptions = {
 		command: "test",
-		project: testProject,
-		verbose: flags.verbose === true,
-		specRoots: ["ServerScriptService/__Specs"],
+		project: prepared.testProject,
+		verbose: args.verbose,
+		specRoots: files ?? ["ServerScriptService/__Specs"],
 		testez: "ReplicatedStorage/__TestEZ",
+		timeout: args.timeout ?? config.timeout ?? DEFAULT_TIMEOUT,
 	};
-	if (typeof flags.filter === "string") options.filter = flags.filter;
-	if (typeof flags["time-limit"] === "string") options.timeLimit = Number(flags["time-limit"]);
-	if (typeof flags.seed === "string") options.seed = Number(flags.seed);
-	process.exitCode = await runEngine(options);
+	if (args.filter !== undefined) options.filter = args.filter;
+	if (args.timeLimit !== undefined) options.timeLimit = args.timeLimit;
+	if (args.seed !== undefined) options.seed = args.seed;
+	if (args.arg !== undefined) options.argument = args.arg;
+	const stream = reportOnStdout(args) ? process.stderr : process.stdout;
+	const { code, results } = await runSpecs({ ...options, command: "test" }, (text) => stream.write(`${text}\n`), {
+		passWithNoTests: args.passWithNoTests,
+	});
+	let report: string | undefined;
+	if (args.reporter === "json") report = jsonReport(results, code === 0);
+	if (args.reporter === "junit") report = junitReport(results);
+	if (args.reporter === "github") {
+		process.stdout.write(githubAnnotations(results, (file) => ({ file: specSource(prepared.specsRel, file) })));
+	}
+	if (report !== undefined) {
+		if (args.outputFile === undefined) process.stdout.write(report);
+		else writeFileSync(resolve(args.outputFile), report);
+	}
+	return code;
+}
+
+async function test(root: string, args: TestArgs) {
+	const config = loadConfig(root, args, "test");
+	const prepared = prepare(root, config);
+	if (args.noBuild) {
+		checkBuildAge(root, prepared);
+	} else if (!build(root, prepared, reportOnStdout(args))) {
+		(reportOnStdout(args) ? process.stderr : process.stdout).write(
+			"\nrbxtsc failed\n0 passed, 1 failed, 0 skipped\n",
+		);
+		if (!args.watch) process.exit(1);
+	}
+	if (args.watch) {
+		await watchSpecs({
+			watched: [prepared.sourceDir, prepared.specsDir],
+			specsDir: prepared.specsDir,
+			rebuild: () => build(root, prepared, reportOnStdout(args)),
+			run: (files) => runOnce(args, config, prepared, files),
+			specPath: (file) =>
+				`ServerScriptService/__Specs/${relative(prepared.specsDir, file)
+					.replace(/\\/g, "/")
+					.replace(/\.tsx?$/, "")}`,
+		});
+		return;
+	}
+	process.exitCode = await runOnce(args, config, prepared);
 }
 
 /** The first spec of a game that uses ProfileService: a crashed server's profile taken over by another server. */
@@ -323,8 +413,26 @@ function linkScope(root: string, config: Config): string[] {
 	return changed;
 }
 
-function init(root: string, flags: Record<string, string | boolean>) {
-	const config = loadConfig(root, flags);
+/** Keeps the specs folder out of the game's own rbxtsc build (see SpecsOutOfBuild.ts). Returns what it changed. */
+function keepSpecsOut(root: string, config: Config): string[] {
+	const tsconfigFile = resolve(root, config.tsconfig);
+	if (!existsSync(tsconfigFile)) return [];
+	const text = readFileSync(tsconfigFile, "utf8");
+	const tsconfigDir = dirname(tsconfigFile);
+	const folder = (path: string) => normalize(relative(tsconfigDir, path));
+	const edited = keepSpecsOutOfBuild(
+		text,
+		readJson(tsconfigFile),
+		folder(gameCompilerOptions(tsconfigFile).sourceDir),
+		folder(resolve(root, config.specs)),
+	);
+	if (edited === undefined) return [];
+	writeFileSync(tsconfigFile, edited);
+	return [`${config.tsconfig} include/exclude (keeps ${config.specs}/ out of the game's own build)`];
+}
+
+function init(root: string, args: InitArgs) {
+	const config = loadConfig(root, args, "init");
 	const specsDir = resolve(root, config.specs);
 	mkdirSync(specsDir, { recursive: true });
 	const spec = join(specsDir, "first.spec.ts");
@@ -365,6 +473,7 @@ function init(root: string, flags: Record<string, string | boolean>) {
 		created.push(CONFIG_FILE);
 	}
 	created.push(...linkScope(root, config));
+	created.push(...keepSpecsOut(root, config));
 	const gitignore = join(root, ".gitignore");
 	const ignored = existsSync(gitignore) ? readFileSync(gitignore, "utf8") : "";
 	if (!ignored.split(/\r?\n/).includes(`/${PRIVATE_DIR}`)) {
@@ -378,16 +487,27 @@ function init(root: string, flags: Record<string, string | boolean>) {
 	);
 }
 
+/** This package's version, from its package.json (one folder up from dist/ and from host/). */
+function version(): string {
+	const require = createRequire(import.meta.url);
+	return (require("../package.json") as { version: string }).version;
+}
+
 async function main() {
-	const [command, ...rest] = process.argv.slice(2);
-	const flags = parse(rest);
+	const invocation = parseCommandLine(process.argv.slice(2));
 	const root = process.cwd();
-	if (command === "test") return test(root, flags);
-	if (command === "init") return init(root, flags);
-	fail(`unknown command "${command ?? ""}" (expected "test" or "init")`);
+	if (invocation.command === "help") process.stdout.write(`${invocation.text}\n`);
+	else if (invocation.command === "version") process.stdout.write(`${version()}\n`);
+	else if (invocation.command === "test") await test(root, invocation.args);
+	else init(root, invocation.args);
 }
 
 main().catch((err) => {
+	if (err instanceof UsageError) {
+		process.stderr.write(`rbxts-runtime: ${err.message}\n\n${usageOf(err)}\n`);
+		process.exitCode = 2;
+		return;
+	}
 	process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 	process.exitCode = 1;
 });

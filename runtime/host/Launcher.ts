@@ -6,7 +6,9 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { guardLoops } from "./LoopGuard.js";
 import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
+import type { EngineEvent } from "./RunResults.js";
 
 export const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "engine");
 
@@ -50,19 +52,27 @@ export interface EngineOptions {
 	filter?: string;
 	verbose?: boolean;
 	showErrors?: boolean;
-	timing?: boolean;
-	listSpecs?: boolean;
 	specRoots?: string[];
 	testez?: string;
 	/** Passed to the script as Runtime.argument(). */
 	argument?: string;
 	script?: string;
+	/** Virtual seconds a test may run (default 7200). */
 	timeLimit?: number;
+	/** Real seconds a test may run before the watchdog stops it (0: never). */
+	timeout?: number;
 	seed?: number;
 }
 
-/** Runs the engine once and resolves with the process exit code it returns. */
-export async function runEngine(options: EngineOptions, write: (text: string) => void = defaultWrite): Promise<number> {
+/**
+ * Runs the engine once and resolves with the exit code it returns. The test command sends each result to `event`
+ * (runtime/host/SpecRun.ts turns them into a report and an exit code); `write` gets the rest of its output.
+ */
+export async function runEngine(
+	options: EngineOptions,
+	write: (text: string) => void = defaultWrite,
+	event: (event: EngineEvent) => void = () => {},
+): Promise<number> {
 	const { LuauState } = await loadLuauWeb();
 	// The host's compile function needs the state that is created with it.
 	const holder: { state?: LuauStateLike } = {};
@@ -75,8 +85,10 @@ export async function runEngine(options: EngineOptions, write: (text: string) =>
 			}
 		},
 		scan: (path: string) => scanTree(path),
-		compile: (source: string, chunkname: string) => holder.state!.loadstring(source, chunkname, false),
+		compile: (source: string, chunkname: string, guard?: boolean) =>
+			holder.state!.loadstring(guard === true ? guardLoops(source) : source, chunkname, false),
 		write,
+		event: (json: string) => event(JSON.parse(json) as EngineEvent),
 		wallClock: () => performance.now(),
 	};
 	const state = await LuauState.createAsync({});

@@ -3,14 +3,17 @@
  *
  *   runtime test [--filter <text>] [--verbose] [--errors] [--no-build] [--project <rojo file>] [--tsconfig <file>]
  *                [--spec-root <Service/Folder>] [--testez <path of TestEZ in the tree>] [--seed <n>] [--time-limit <s>]
+ *                [--timeout <real seconds per test>]
  *   runtime run <Instance/Path> [--project <rojo file>] [--tsconfig <file>] [--no-build] [--arg <text>]
  *
  * `test` compiles the test build with rbxtsc, then runs every *.spec module with TestEZ.
  */
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { runHostTests } from "../test/HostTests.js";
 import { runEngine, type EngineOptions } from "./Launcher.js";
+import { runSpecs } from "./SpecRun.js";
 
 const CLOSING_LINE = /^\n?(\d+) passed, (\d+) failed, (\d+) skipped$/;
 
@@ -19,27 +22,26 @@ function write(text: string): void {
 }
 
 function parse(argv: string[]) {
-	const flags: Record<string, string | boolean> = {};
-	const positional: string[] = [];
-	for (let i = 0; i < argv.length; i++) {
-		const arg = argv[i];
-		if (arg.startsWith("--")) {
-			const key = arg.slice(2);
-			const next = argv[i + 1];
-			if (
-				["filter", "project", "time-limit", "seed", "tsconfig", "spec-root", "testez", "arg"].includes(key) &&
-				next !== undefined
-			) {
-				flags[key] = next;
-				i++;
-			} else {
-				flags[key] = true;
-			}
-		} else {
-			positional.push(arg);
-		}
-	}
-	return { flags, positional };
+	const { values, positionals } = parseArgs({
+		args: argv,
+		strict: true,
+		allowPositionals: true,
+		options: {
+			filter: { type: "string" },
+			project: { type: "string" },
+			"time-limit": { type: "string" },
+			timeout: { type: "string" },
+			seed: { type: "string" },
+			tsconfig: { type: "string" },
+			"spec-root": { type: "string" },
+			testez: { type: "string" },
+			arg: { type: "string" },
+			verbose: { type: "boolean" },
+			errors: { type: "boolean" },
+			"no-build": { type: "boolean" },
+		},
+	});
+	return { flags: values, positional: positionals };
 }
 
 function build(tsconfig: string, project: string): void {
@@ -55,42 +57,49 @@ function build(tsconfig: string, project: string): void {
 async function main() {
 	const [command, ...rest] = process.argv.slice(2);
 	const { flags, positional } = parse(rest);
-	const project = resolve(String(flags.project ?? "test.project.json"));
-	if (!flags["no-build"]) build(String(flags.tsconfig ?? "tsconfig.test.json"), project);
+	const project = resolve(flags.project ?? "test.project.json");
+	if (!flags["no-build"]) build(flags.tsconfig ?? "tsconfig.test.json", project);
 	const options: EngineOptions = {
 		command: command === "run" ? "run" : "test",
 		project,
 		verbose: flags.verbose === true,
 		showErrors: flags.errors === true,
-		timing: flags.timing === true,
-		listSpecs: flags.list === true,
+		// The library's heaviest specs take some seconds of real time on a busy machine.
+		timeout: Number(flags.timeout ?? 120),
 	};
-	if (typeof flags.filter === "string") options.filter = flags.filter;
-	if (typeof flags["time-limit"] === "string") options.timeLimit = Number(flags["time-limit"]);
-	if (typeof flags.seed === "string") options.seed = Number(flags.seed);
-	if (typeof flags["spec-root"] === "string") options.specRoots = [flags["spec-root"]];
-	if (typeof flags.testez === "string") options.testez = flags.testez;
-	if (typeof flags.arg === "string") options.argument = flags.arg;
+	if (flags.filter !== undefined) options.filter = flags.filter;
+	if (flags["time-limit"] !== undefined) options.timeLimit = Number(flags["time-limit"]);
+	if (flags.seed !== undefined) options.seed = Number(flags.seed);
+	if (flags["spec-root"] !== undefined) options.specRoots = [flags["spec-root"]];
+	if (flags.testez !== undefined) options.testez = flags.testez;
+	if (flags.arg !== undefined) options.argument = flags.arg;
 	if (command === "run") {
 		if (!positional[0])
 			throw new Error("runtime run: missing the module path to run, e.g. ServerScriptService/Demo");
 		options.script = positional[0];
+		process.exitCode = await runEngine(options);
+		return;
 	} else if (command !== "test") {
 		throw new Error(`runtime: unknown command "${command}" (expected "test" or "run")`);
 	}
-	if (command === "run") {
-		process.exitCode = await runEngine(options);
-		return;
-	}
 	// The runtime's own host-side checks run first; their counts join the engine's closing line.
 	const host = await runHostTests(options.filter, write);
-	const code = await runEngine(options, (text) => {
-		const match = CLOSING_LINE.exec(text);
-		if (!match) return write(text);
-		const [passed, failed, skipped] = [match[1], match[2], match[3]].map(Number);
-		write(`\n${passed + host.passed} passed, ${failed + host.failed} failed, ${skipped + host.skipped} skipped`);
-	});
-	process.exitCode = code !== 0 || host.failed > 0 ? 1 : 0;
+	let ran = host.passed + host.failed;
+	const { code } = await runSpecs(
+		{ ...options, command: "test" },
+		(text) => {
+			const match = CLOSING_LINE.exec(text);
+			if (!match) return write(text);
+			const [passed, failed, skipped] = [match[1], match[2], match[3]].map(Number);
+			ran += passed + failed;
+			write(
+				`\n${passed + host.passed} passed, ${failed + host.failed} failed, ${skipped + host.skipped} skipped`,
+			);
+		},
+		{ passWithNoTests: true },
+	);
+	if (ran === 0) write(`No tests matched --filter "${options.filter ?? ""}".`);
+	process.exitCode = code !== 0 || host.failed > 0 || ran === 0 ? 1 : 0;
 }
 
 main().catch((err) => {

@@ -7,11 +7,14 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { runEngine } from "../host/Launcher.js";
+import { runSpecs } from "../host/SpecRun.js";
+import type { EngineOptions } from "../host/Launcher.js";
+import type { RunResults } from "../host/RunResults.js";
 import { findCycles, importGraph } from "../host/ImportCycles.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { benchTests } from "./BenchTests.js";
+import { cliTests } from "./CliTests.js";
 import { simTests } from "./SimTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
@@ -19,10 +22,17 @@ type HostTest = [name: string, run: () => Promise<void> | void];
 const rbxtsDir = resolve("node_modules/@rbxts");
 
 /** Writes a throwaway Rojo project with the given Luau spec files, and runs the engine's test command on it. */
-async function runFixture(specs: Record<string, string>, timeLimit = 60): Promise<{ code: number; output: string }> {
+async function runFixture(
+	specs: Record<string, string>,
+	timeLimit = 60,
+	extra: Partial<EngineOptions> & { passWithNoTests?: boolean } = {},
+): Promise<{ code: number; output: string; results: RunResults }> {
 	const dir = mkdtempSync(join(tmpdir(), "runtime-fixture-"));
 	mkdirSync(join(dir, "specs"));
-	for (const [name, source] of Object.entries(specs)) writeFileSync(join(dir, "specs", `${name}.spec.lua`), source);
+	// A name with its extension is written as is (a server script beside the specs); others are spec modules.
+	for (const [name, source] of Object.entries(specs)) {
+		writeFileSync(join(dir, "specs", name.endsWith(".lua") ? name : `${name}.spec.lua`), source);
+	}
 	const project = {
 		name: "fixture",
 		tree: {
@@ -40,11 +50,13 @@ async function runFixture(specs: Record<string, string>, timeLimit = 60): Promis
 	writeFileSync(join(dir, "default.project.json"), JSON.stringify(project));
 	const lines: string[] = [];
 	try {
-		const code = await runEngine(
-			{ command: "test", project: join(dir, "default.project.json"), timeLimit },
+		const { passWithNoTests, ...options } = extra;
+		const { code, results } = await runSpecs(
+			{ ...options, command: "test", project: join(dir, "default.project.json"), timeLimit },
 			(text) => lines.push(text),
+			{ passWithNoTests },
 		);
-		return { code, output: lines.join("\n") };
+		return { code, output: lines.join("\n"), results };
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}
@@ -139,6 +151,122 @@ export const hostTests: HostTest[] = [
 		},
 	],
 	[
+		"the watchdog stops a test that never yields, names its file, test and the line it was stuck on, and the run goes on",
+		async () => {
+			const started = Date.now();
+			const { code, output, results } = await runFixture(
+				{
+					Hangs: [
+						"return function()",
+						'\tit("spins", function()',
+						"\t\tlocal n = 0",
+						"\t\tRuntimeHarness.current():call(function() while true do n += 1 pcall(function() end) end end)",
+						"\tend)",
+						'\tit("runs after the stuck one", function() end)',
+						"end",
+					].join("\n"),
+					Later: `return function() it("still runs", function() end) end`,
+				},
+				60,
+				{ timeout: 1 },
+			);
+			assert.ok(Date.now() - started < 30_000, "the watchdog stopped the loop within its limit");
+			assert.equal(code, 1);
+			assert.match(output, /Hangs spins\n {2}stopped by the watchdog after 1 s of real time \(--timeout\)/);
+			assert.match(output, /stuck at:\n.*Specs\.Hangs\.spec:4/);
+			assert.deepEqual(
+				results.tests.map((test) => `${test.name}: ${test.status}`),
+				["Hangs spins: failed", "Hangs runs after the stuck one: passed", "Later still runs: passed"],
+			);
+			assert.equal(closingLine(output), "2 passed, 1 failed, 0 skipped");
+		},
+	],
+	[
+		"every test of a file is counted after a deadlock or an error, and the ones after it still run",
+		async () => {
+			const { output, results } = await runFixture({
+				Mixed: [
+					"return function()",
+					'\tit("one", function() end)',
+					'\tit("blocks", function() Instance.new("BindableEvent").Event:Wait() end)',
+					'\tit("two", function() end)',
+					'\tit("throws", function() error("boom") end)',
+					'\tit("three", function() end)',
+					'\tdescribe("inner", function() it("four", function() end) it("five", function() end) end)',
+					"end",
+				].join("\n"),
+			});
+			assert.equal(results.tests.length, 7);
+			assert.match(output, /Mixed blocks\n {2}the test did not finish: every thread is blocked \(deadlock\)/);
+			assert.equal(closingLine(output), "5 passed, 2 failed, 0 skipped");
+		},
+	],
+	[
+		"each test gets a fresh world: DataStore faults, contents, clock and servers never reach the next test",
+		async () => {
+			const { output } = await runFixture({
+				Isolation: [
+					"return function()",
+					'\tlocal store = function() return game:GetService("DataStoreService"):GetDataStore("S") end',
+					'\tit("sets faults, data and time", function()',
+					"\t\tRuntimeHarness.configureDataStore({ latency = 0 })",
+					'\t\tstore():SetAsync("k", 1)',
+					"\t\tRuntimeHarness.configureDataStore({ errorRate = 1 })",
+					'\t\tRuntimeHarness.startServer({ name = "Extra" })',
+					"\t\tRuntimeHarness.wait(10)",
+					"\tend)",
+					'\tit("sees none of it", function()',
+					"\t\texpect(RuntimeHarness.now() < 1).to.equal(true)",
+					"\t\texpect(#RuntimeHarness.servers()).to.equal(1)",
+					'\t\texpect(store():GetAsync("k")).to.equal(nil)',
+					"\tend)",
+					"end",
+				].join("\n"),
+			});
+			assert.equal(closingLine(output), "2 passed, 0 failed, 0 skipped", output);
+		},
+	],
+	[
+		"an error in a game script appears next to the test it broke, without --verbose",
+		async () => {
+			const { output } = await runFixture({
+				"Boot.server.lua": `error("no RemoteEvent today")`,
+				Broken: `return function() it("needs the script", function() expect(workspace:FindFirstChild("Made")).to.be.ok() end) end`,
+			});
+			assert.match(
+				output,
+				/Errors in the game's scripts during this test:\n {4}\[TestHost at 0\.000 s\] ServerScriptService\.Specs\.Boot:1: no RemoteEvent today/,
+			);
+		},
+	],
+	[
+		"a --filter that matches no test fails the run unless --pass-with-no-tests",
+		async () => {
+			const specs = { Passes: `return function() it("works", function() end) end` };
+			const none = await runFixture(specs, 60, { filter: "nosuchthing" });
+			assert.equal(none.code, 1);
+			assert.match(none.output, /No tests matched --filter "nosuchthing" \(1 left out\)/);
+			assert.equal(closingLine(none.output), "0 passed, 0 failed, 1 skipped");
+			const allowed = await runFixture(specs, 60, { filter: "nosuchthing", passWithNoTests: true });
+			assert.equal(allowed.code, 0);
+		},
+	],
+	[
+		"--verbose counts a file's tests by outcome, with each test's virtual and real time",
+		async () => {
+			const { output } = await runFixture(
+				{
+					Two: `return function() it("fails", function() RuntimeHarness.wait(2) expect(1).to.equal(2) end) it("passes", function() end) end`,
+				},
+				60,
+				{ verbose: true },
+			);
+			assert.match(output, / {2}FAIL Two fails \(2 s virtual, \d+ ms\)/);
+			assert.match(output, /FAIL ServerScriptService\/Specs\/Two\.spec: 1 passed, 1 failed/);
+			assert.doesNotMatch(output, /2 tests FAIL/);
+		},
+	],
+	[
 		"a passing run exits 0 with its closing line alone on the last line",
 		async () => {
 			const { code, output } = await runFixture({ Passes: `return function() it("works", function() end) end` });
@@ -154,7 +282,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let failed = 0;
 	let skipped = 0;
 	try {
-		for (const [name, run] of [...hostTests, ...packageTests, ...simTests, ...benchTests]) {
+		for (const [name, run] of [...hostTests, ...cliTests, ...packageTests, ...simTests, ...benchTests]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
 				continue;

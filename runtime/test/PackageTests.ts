@@ -262,10 +262,14 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			assert.ok(block, "no sh block in the README section");
 			const commands = block[1].trim().split("\n");
 			assert.equal(commands[commands.length - 1], "npx rbxts-runtime test");
-			const temps = new Set(readdirSync(tmpdir()));
+			// The game's commands get a temp folder of their own, so what they leave there is theirs alone (the
+			// machine's /tmp is shared with other runs).
+			const commandTemp = join(base, "tmp");
+			mkdirSync(commandTemp);
+			const env = { ...process.env, TMPDIR: commandTemp, TMP: commandTemp, TEMP: commandTemp };
 			let last = { status: 0, output: "" };
 			for (const command of commands) {
-				const result = spawnSync("sh", ["-c", command], { cwd: game, encoding: "utf8" });
+				const result = spawnSync("sh", ["-c", command], { cwd: game, encoding: "utf8", env });
 				last = { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 				if (command !== commands[commands.length - 1])
 					assert.equal(last.status, 0, `${command}\n${last.output}`);
@@ -279,7 +283,7 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 				join(game, "test", "failing.spec.ts"),
 				'export = () => {\n\tit("fails on purpose", () => {\n\t\texpect(1 + 1).to.equal(3);\n\t});\n};\n',
 			);
-			const failing = spawnSync("npx", ["rbxts-runtime", "test"], { cwd: game, encoding: "utf8" });
+			const failing = spawnSync("npx", ["rbxts-runtime", "test"], { cwd: game, encoding: "utf8", env });
 			assert.equal(failing.status, 1, failing.stdout);
 			assert.match(failing.stdout, /fails on purpose/);
 			assert.match(failing.stdout, /\n1 passed, 1 failed, 0 skipped/);
@@ -288,19 +292,51 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			const filtered = spawnSync(
 				"npx",
 				["rbxts-runtime", "test", "--filter", "crashed", "--verbose", "--no-build"],
-				{
-					cwd: game,
-					encoding: "utf8",
-				},
+				{ cwd: game, encoding: "utf8", env },
 			);
 			assert.equal(filtered.status, 0, filtered.stdout);
-			assert.match(filtered.stdout, /failing\.spec +0 tests run \(1 filtered out\)/);
+			assert.match(filtered.stdout, /failing\.spec: 0 tests run \(1 filtered out\)/);
+
+			// A spec that never yields is stopped by the watchdog, with its file, test and line, and the run goes on;
+			// the junit report has every test.
+			writeFileSync(
+				join(game, "test", "hang.spec.ts"),
+				[
+					'import Runtime from "@rbxts-profile/runtime";',
+					"",
+					"export = () => {",
+					'\tit("spins for ever", () => {',
+					"\t\tlet n = 0;",
+					"\t\tRuntime.current().call(() => {",
+					"\t\t\twhile (true) n++;",
+					"\t\t});",
+					"\t});",
+					"};",
+					"",
+				].join("\n"),
+			);
+			const hung = spawnSync(
+				"npx",
+				["rbxts-runtime", "test", "--timeout", "2", "--reporter", "junit", "--output-file", "report.xml"],
+				{ cwd: game, encoding: "utf8", env },
+			);
+			assert.equal(hung.status, 1, hung.stdout + hung.stderr);
+			assert.match(hung.stdout, /hang spins for ever\n {2}stopped by the watchdog after 2 s of real time/);
+			assert.match(hung.stdout, /stuck at:\n.*__Specs\.hang\.spec:\d+/);
+			assert.match(hung.stdout, /\n1 passed, 2 failed, 0 skipped/);
+			const report = readFileSync(join(game, "report.xml"), "utf8");
+			assert.equal(report.match(/<testcase /g)?.length, 3, report);
+			rmSync(join(game, "report.xml"));
 
 			// The game's own build is untouched, and nothing was left in the temp folder.
 			assert.deepEqual(hashTree(join(game, "out")), before.out);
 			assert.deepEqual(hashTree(join(game, "include")), before.include);
-			const leftover = readdirSync(tmpdir()).filter((name) => !temps.has(name));
-			assert.deepEqual(leftover, []);
+			assert.deepEqual(readdirSync(commandTemp), []);
+
+			// The game's own build stays green after init: the template's tsconfig has no include, so without init's
+			// edit rbxtsc compiled test/ too (TS6059, "Cannot find name 'it'").
+			const gameBuild = spawnSync("npx", ["rbxtsc"], { cwd: game, encoding: "utf8", env });
+			assert.equal(gameBuild.status, 0, gameBuild.stdout + gameBuild.stderr);
 		},
 	],
 	[

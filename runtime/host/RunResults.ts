@@ -1,0 +1,96 @@
+/**
+ * What a test run produced, gathered from the engine's events (runtime/engine/Runner.luau sends one per test), and
+ * the one place where a failure becomes text: every reporter prints failures through {@link formatFailure}.
+ */
+
+/** One test (`it`) of a spec file. */
+export interface TestResult {
+	/** The spec module's path in the tree, e.g. "ServerScriptService/__Specs/purchase.spec". */
+	file: string;
+	/** TestEZ's full name: the file's name, each describe, then the test. */
+	name: string;
+	status: "passed" | "failed" | "skipped";
+	errors: string[];
+	/** Virtual seconds the test's world ran. */
+	virtualSeconds?: number;
+	/** Real milliseconds the test took, loading its spec file and booting its test host included. */
+	realMs?: number;
+	/** Errors raised by the game's scripts (in any server of the test's world) while the test ran. */
+	scriptErrors?: string[];
+}
+
+/** A failure that belongs to a spec file rather than to one of its tests: it failed to load or to plan. */
+export interface FileError {
+	file: string;
+	message: string;
+	scriptErrors?: string[];
+}
+
+export type EngineEvent =
+	| { type: "start"; files: string[] }
+	| { type: "fileStart"; file: string }
+	| ({ type: "test" } & TestResult)
+	| ({ type: "fileError" } & FileError);
+
+export type Failure = { kind: "test"; test: TestResult } | { kind: "file"; error: FileError };
+
+/** Turns a failure into the text every reporter shows: its name, its errors, then the game's script errors. */
+export function formatFailure(failure: Failure): string {
+	const [title, messages, scriptErrors] =
+		failure.kind === "test"
+			? [failure.test.name, failure.test.errors, failure.test.scriptErrors]
+			: [failure.error.file, [failure.error.message], failure.error.scriptErrors];
+	// Each message's own lines (its stack) are indented under it, so one failure reads as one block.
+	const block = (texts: string[], pad: string) =>
+		texts.map((text) => pad + text.replace(/\s+$/, "").split("\n").join(`\n${pad}`)).join("\n");
+	let text = `${title}\n${block(messages, "  ")}`;
+	if (scriptErrors !== undefined && scriptErrors.length > 0) {
+		text += `\n  Errors in the game's scripts during this test:\n${block(scriptErrors, "    ")}`;
+	}
+	return text;
+}
+
+function withoutType<T extends { type: string }>(event: T): Omit<T, "type"> {
+	const copy: Partial<T> = { ...event };
+	delete copy.type;
+	return copy as Omit<T, "type">;
+}
+
+/** The results of one run, in the order the engine sent them. */
+export class RunResults {
+	files: string[] = [];
+	tests: TestResult[] = [];
+	fileErrors: FileError[] = [];
+
+	add(event: EngineEvent): void {
+		if (event.type === "start") {
+			this.files = event.files;
+		} else if (event.type === "test") {
+			this.tests.push(withoutType(event));
+		} else if (event.type === "fileError") {
+			this.fileErrors.push(withoutType(event));
+		}
+	}
+
+	/** Failed counts failed tests and spec files that could not run. */
+	totals(): { passed: number; failed: number; skipped: number } {
+		const count = (status: TestResult["status"]) => this.tests.filter((test) => test.status === status).length;
+		return { passed: count("passed"), failed: count("failed") + this.fileErrors.length, skipped: count("skipped") };
+	}
+
+	/** Every failure, grouped by spec file in run order. */
+	failures(): Failure[] {
+		const failures: Failure[] = [];
+		for (const file of this.files) {
+			for (const error of this.fileErrors) if (error.file === file) failures.push({ kind: "file", error });
+			for (const test of this.tests) {
+				if (test.file === file && test.status === "failed") failures.push({ kind: "test", test });
+			}
+		}
+		return failures;
+	}
+
+	testsOf(file: string): TestResult[] {
+		return this.tests.filter((test) => test.file === file);
+	}
+}

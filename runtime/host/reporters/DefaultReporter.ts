@@ -1,0 +1,70 @@
+import { formatFailure, type EngineEvent, type RunResults, type TestResult } from "../RunResults.js";
+
+export interface DefaultReporterOptions {
+	/** Print a line per spec file and per test, and the game's output as it happens. */
+	verbose?: boolean;
+	/** Where the runner looked for specs, for the "no spec files" message. */
+	specRoots?: string[];
+}
+
+/** "12.5 s virtual, 40 ms": a test's virtual and real time. */
+export function timesOf(test: TestResult): string {
+	const parts: string[] = [];
+	if (test.virtualSeconds !== undefined) parts.push(`${Number(test.virtualSeconds.toFixed(3))} s virtual`);
+	if (test.realMs !== undefined) parts.push(`${Math.round(test.realMs)} ms`);
+	return parts.join(", ");
+}
+
+const MARKS: Record<TestResult["status"], string> = { passed: "ok  ", failed: "FAIL", skipped: "skip" };
+
+/**
+ * The human reporter: with `verbose`, a line per test and a count per spec file as they finish; then every failure,
+ * numbered, and the closing line `N passed, N failed, N skipped` alone on the last line.
+ */
+export class DefaultReporter {
+	private current: string | undefined;
+
+	constructor(
+		private readonly write: (text: string) => void,
+		private readonly options: DefaultReporterOptions = {},
+	) {}
+
+	onEvent(event: EngineEvent, results: RunResults): void {
+		if (!this.options.verbose) return;
+		if (event.type === "fileStart" || event.type === "start") {
+			this.endFile(results);
+			this.current = event.type === "fileStart" ? event.file : undefined;
+		} else if (event.type === "test") {
+			const times = event.status === "skipped" ? "" : ` (${timesOf(event)})`;
+			this.write(`  ${MARKS[event.status]} ${event.name}${times}`);
+		}
+	}
+
+	/** The count line of the spec file that just finished. */
+	private endFile(results: RunResults): void {
+		const file = this.current;
+		if (file === undefined) return;
+		this.current = undefined;
+		const tests = results.testsOf(file);
+		const count = (status: TestResult["status"]) => tests.filter((test) => test.status === status).length;
+		const errors = results.fileErrors.filter((error) => error.file === file).length;
+		const [passed, failed, skipped] = [count("passed"), count("failed") + errors, count("skipped")];
+		const line =
+			passed + failed === 0 && skipped > 0
+				? `0 tests run (${skipped} filtered out)`
+				: `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`;
+		this.write(`${failed > 0 ? "FAIL" : "ok  "} ${file}: ${line}`);
+	}
+
+	/** Prints the failures, `note` if any, and the closing line. */
+	finish(results: RunResults, note?: string): void {
+		this.endFile(results);
+		results.failures().forEach((failure, i) => this.write(`\nFAIL ${i + 1}) ${formatFailure(failure)}`));
+		if (results.files.length === 0) {
+			this.write(`no spec files found under ${(this.options.specRoots ?? ["ServerScriptService"]).join(", ")}`);
+		}
+		if (note !== undefined) this.write(`\n${note}`);
+		const { passed, failed, skipped } = results.totals();
+		this.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+	}
+}
