@@ -111,4 +111,35 @@ export = () => {
 			expect(grown.Size).to.equal(new Vector3(8, 8, 8));
 		});
 	});
+	describe("what the runtime does not emulate", () => {
+		it("says so for a datatype it lacks, or a member of one it has", () => {
+			expectError(
+				() => new Font("rbxasset://fonts/families/Arial.json"),
+				"rbxts-runtime does not emulate Font.new",
+			);
+			expectError(() => new Vector3int16(1, 2, 3), "rbxts-runtime does not emulate Vector3int16.new");
+			expectError(() => new RaycastParams(), "rbxts-runtime does not emulate RaycastParams.new");
+			expectError(
+				() => DateTime.now().FormatUniversalTime("LL", "en-us"),
+				"rbxts-runtime does not emulate DateTime.FormatUniversalTime",
+			);
+		});
+	});
+
+	describe("Random", () => {
+		it("draws unit vectors and shuffles a list in place, repeatably from a seed", () => {
+			const a = new Random(42);
+			const b = new Random(42);
+			const v = a.NextUnitVector();
+			expect(v.Magnitude).to.be.near(1, 1e-5);
+			expect(b.NextUnitVector()).to.equal(v);
+			const list = [1, 2, 3, 4, 5, 6, 7, 8];
+			a.Shuffle(list);
+			expect(list.size()).to.equal(8);
+			expect([...list].sort((x, y) => x < y).join(",")).to.equal("1,2,3,4,5,6,7,8");
+			const again = [1, 2, 3, 4, 5, 6, 7, 8];
+			b.Shuffle(again);
+			expect(again.join(",")).to.equal(list.join(","));
+		});
+	});
 };
