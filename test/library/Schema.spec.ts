@@ -388,7 +388,7 @@ export = () => {
 		b.call(() =>
 			v2Store(b).GlobalUpdateProfileAsync("Gift_1", (updates) => updates.AddActiveUpdate({ Item: "Hat" })),
 		);
-		Runtime.waitUntil(() => received.size() === 1, 60, "gift");
+		Runtime.waitUntil(() => received.size() === 1, 120, "gift");
 		releaseAndWait(profile);
 		expect(storedAs<V2>("Gift_1").Data.Inventory[0]).to.equal("Hat");
 		expect(storedAs<V2>("Gift_1").Data.Wallet.Coins).to.equal(10);
