@@ -63,7 +63,9 @@ export = () => {
 		const listen = (server: ReturnType<typeof Runtime.startServer>, topic: string) => {
 			const heard: defined[] = [];
 			const [ok, err] = server.call(() =>
-				pcall(() => game.GetService("MessagingService").SubscribeAsync(topic, (m) => heard.push(m.Data as defined))),
+				pcall(() =>
+					game.GetService("MessagingService").SubscribeAsync(topic, (m) => heard.push(m.Data as defined)),
+				),
 			);
 			return { heard, ok, err: tostring(err) };
 		};
