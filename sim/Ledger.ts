@@ -5,6 +5,8 @@
  */
 import type { SimData } from "./Library";
 
+import type { Impl } from "./Library";
+
 export const INVARIANTS = {
 	1: "no stored value goes back in time",
 	2: "no stale session's write lands after a newer session loaded",
@@ -32,7 +34,12 @@ interface Violation {
 interface Expectation {
 	data: SimData;
 	why: string;
+	/** The library of the server whose session left this data (undefined after a crash: what the store kept). */
+	by?: Impl;
 }
+
+/** In a mixed fleet, which library a violation is charged to; undefined: judged by the key (see violate). */
+export type Cause = Impl | undefined;
 
 export function copyData(data: SimData): SimData {
 	return {
@@ -70,8 +77,11 @@ export function sameData(a: SimData, b: SimData): boolean {
 export class Ledger {
 	public readonly violations = new Map<InvariantId, Violation>();
 	/** Items ever minted: burned or not, and whether a crash makes their count unknowable. */
-	public readonly items = new Map<string, { burned: boolean; tainted: boolean; key: string }>();
-	public readonly gifts = new Map<string, { key: string; acked: boolean }>();
+	public readonly items = new Map<
+		string,
+		{ burned: boolean; tainted: boolean; key: string; keys: string[]; trail: string[] }
+	>();
+	public readonly gifts = new Map<string, { key: string; acked: boolean; sender?: Impl }>();
 	public readonly purchases = new Map<string, { key: string; granted: boolean }>();
 	public readonly expectations = new Map<string, Expectation>();
 	public readonly loadTimes: number[] = [];
@@ -83,6 +93,8 @@ export class Ledger {
 		shutdowns: 0,
 		giftsSent: 0,
 		giftsAcked: 0,
+		/** GlobalUpdateProfileAsync calls that raised an error (neither acknowledged nor retried). */
+		giftsErrored: 0,
 		purchasesGranted: 0,
 		minted: 0,
 		burned: 0,
@@ -119,7 +131,30 @@ export class Ledger {
 		return this.events.get(key) ?? [];
 	}
 
-	public violate(id: InvariantId, key: string, detail: string) {
+	/**
+	 * In a mixed fleet, a violation is the original's own (counted apart) when the servers that caused it all run the
+	 * original: `cause` says so where the check knows the servers involved (a load and the session before it, a
+	 * gift's sender, a shutdown's server). Where it does not (checks over the stored versions at the end), the key
+	 * decides: a key no server of ours ever loaded, held or sent a gift to, or one whose data an original-only
+	 * violation already damaged (what follows from that damage is the same violation's consequence).
+	 */
+	public readonly ourKeys = new Set<string>();
+	public attributeApart = false;
+	public readonly violationsOriginalOnly = new Map<InvariantId, number>();
+	private readonly damagedByOriginal = new Set<string>();
+
+	public violate(id: InvariantId, key: string, detail: string, cause?: Cause, related: string[] = [key]) {
+		// An item moves between keys: a copy that an original-only violation restored on one of them is its doing.
+		const originalOnly =
+			cause === "original" ||
+			(cause === undefined &&
+				(related.every((k) => !this.ourKeys.has(k)) || related.some((k) => this.damagedByOriginal.has(k))));
+		if (this.attributeApart && originalOnly) {
+			this.damagedByOriginal.add(key);
+			this.violationsOriginalOnly.set(id, (this.violationsOriginalOnly.get(id) ?? 0) + 1);
+			this.event(key, `VIOLATION ${id} (original servers only): ${detail}`);
+			return;
+		}
 		const entry = this.violations.get(id) ?? { count: 0 };
 		entry.count += 1;
 		this.event(key, `VIOLATION ${id}: ${detail}`);
@@ -138,7 +173,13 @@ export class Ledger {
 
 	public mint(key: string): string {
 		const id = this.newId("i");
-		this.items.set(id, { burned: false, tainted: false, key });
+		this.items.set(id, {
+			burned: false,
+			tainted: false,
+			key,
+			keys: [key],
+			trail: [`minted by ${key} at ${"%.2f".format(this.now())}`],
+		});
 		this.event(key, `minted ${id}`);
 		this.counts.minted += 1;
 		return id;
@@ -146,14 +187,21 @@ export class Ledger {
 
 	public burn(id: string, key: string) {
 		const item = this.items.get(id);
-		if (item) item.burned = true;
+		if (item) {
+			item.burned = true;
+			item.trail.push(`burned by ${key} at ${"%.2f".format(this.now())}`);
+		}
 		this.event(key, `burned ${id}`);
 		this.counts.burned += 1;
 	}
 
 	public trade(id: string, from: string, to: string) {
 		const item = this.items.get(id);
-		if (item) item.key = to;
+		if (item) {
+			item.key = to;
+			if (!item.keys.includes(to)) item.keys.push(to);
+			item.trail.push(`${from} to ${to} at ${"%.2f".format(this.now())}`);
+		}
 		this.counts.traded += 1;
 		this.event(from, `traded ${id} to ${to}`);
 		this.event(to, `received ${id} from ${from}`);
@@ -168,8 +216,8 @@ export class Ledger {
 		}
 	}
 
-	public expect(key: string, data: SimData, why: string) {
-		this.expectations.set(key, { data: copyData(data), why });
+	public expect(key: string, data: SimData, why: string, by?: Impl) {
+		this.expectations.set(key, { data: copyData(data), why, by });
 	}
 
 	public forget(key: string) {
@@ -177,15 +225,17 @@ export class Ledger {
 	}
 
 	/** Invariant 5: a load must return what the key's previous session left. */
-	public checkLoad(key: string, loaded: SimData) {
+	public checkLoad(key: string, loaded: SimData, loader?: Impl) {
 		const expected = this.expectations.get(key);
 		this.expectations.delete(key);
 		if (expected === undefined) return;
 		if (!sameData(expected.data, loaded)) {
+			const cause: Cause = loader === "original" && expected.by !== "ours" ? "original" : "ours";
 			this.violate(
 				5,
 				key,
 				`loaded ${describeData(loaded)}, expected ${describeData(expected.data)} (${expected.why})`,
+				cause,
 			);
 		}
 	}

@@ -115,6 +115,7 @@ function run(options: Options) {
 	Runtime.setTimeLimit(hoursLimit + 7200);
 	const rng = new Random(options.seed);
 	const ledger = new Ledger(() => Runtime.now());
+	ledger.attributeApart = options.impl === "mixed";
 	const schema = options.schemaChange === true ? new SchemaChange(ledger) : undefined;
 	const faults = FAULTS[options.faults];
 	const outages: Array<{ from: number; to: number }> = [];
@@ -143,7 +144,8 @@ function run(options: Options) {
 	const servers: GameServer[] = [];
 	let serverSeconds = 0;
 	let serverCounter = 0;
-	let busyThreads = 0;
+	/** What the end of the run waits for (ghost sessions, shutdowns, gifts), by label, for the report if it hangs. */
+	const busy = new Set<string>();
 
 	const implOf = (): Impl => {
 		if (options.impl !== "mixed") return options.impl;
@@ -169,7 +171,7 @@ function run(options: Options) {
 		const sim = Runtime.startServer({ name, messaging, clockOffset });
 		const impl = implOf();
 		const service = schema !== undefined ? schema.serviceOn(sim) : serviceOn(impl, sim);
-		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`));
+		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`, impl));
 		const lifetime = -MEAN_SERVER_LIFETIME * math.log(1 - rng.NextNumber());
 		const server: GameServer = {
 			sim,
@@ -265,6 +267,18 @@ function run(options: Options) {
 			.size();
 	};
 
+	/** Whether the version before `jobId`'s latest take of the key's lock held no lock (it was free, not taken). */
+	const lockWasFreeBefore = (key: string, jobId: string) => {
+		const history = Runtime.store().history(STORE_NAME, undefined, key);
+		for (let i = history.size() - 1; i >= 1; i--) {
+			const active = (history[i].value as StoredValue | undefined)?.MetaData?.ActiveSession;
+			if (active?.[1] !== jobId) continue;
+			const before = (history[i - 1].value as StoredValue | undefined)?.MetaData?.ActiveSession;
+			return before === undefined;
+		}
+		return false;
+	};
+
 	/** Invariant 9: when a load returns, no other live server may still have the key's profile active. */
 	const checkSoleHolder = (player: Player, server: GameServer) => {
 		for (const ghost of ghosts.get(player.key) ?? []) {
@@ -274,7 +288,26 @@ function run(options: Options) {
 				ledger.counts.handOffsUnwritable += 1;
 				continue;
 			}
-			ledger.violate(9, player.key, `loaded on ${server.name} while ${ghost.server.name} still had it active`);
+			for (const who of [ghost.server, server]) {
+				const marker = `Key:"${player.key}"]`;
+				for (const entry of who.sim.logs()) {
+					if (entry.time >= ghost.since - 60 && entry.text.find(marker, 1, true)[0] !== undefined) {
+						ledger.event(player.key, `${who.name} at ${"%.2f".format(entry.time)}: ${entry.text}`);
+					}
+				}
+			}
+			// An original holder whose own release write landed while it saw an error (a lost response) keeps the
+			// profile active after freeing the lock: that is its own doing, whoever takes the free lock next. A lock
+			// taken from it while it still held it is the taker's doing.
+			const freedByHolder = ghost.server.impl === "original" && lockWasFreeBefore(player.key, server.sim.jobId);
+			const cause =
+				(ghost.server.impl === "original" && server.impl === "original") || freedByHolder ? "original" : "ours";
+			ledger.violate(
+				9,
+				player.key,
+				`loaded on ${server.name} (${server.impl}) while ${ghost.server.name} (${ghost.server.impl}) still had it active`,
+				cause,
+			);
 		}
 	};
 
@@ -284,14 +317,20 @@ function run(options: Options) {
 		if (!server.players.includes(player)) server.players.push(player);
 		player.loadToken += 1;
 		const token = player.loadToken;
+		if (server.impl === "ours") ledger.ourKeys.add(player.key);
 		const started = Runtime.now();
-		ledger.event(player.key, `joins ${server.name}`);
+		ledger.event(player.key, `joins ${server.name}${options.impl === "mixed" ? ` (${server.impl})` : ""}`);
 		server.sim.spawn(() => {
 			const profile = server.service.store.LoadProfileAsync(player.key);
 			if (token !== player.loadToken && player.server === server) {
 				// A newer join of this player on this server superseded this load.
 				if (profile !== undefined) {
-					ledger.violate(10, player.key, `a superseded load returned a profile on ${server.name}`);
+					ledger.violate(
+						10,
+						player.key,
+						`a superseded load returned a profile on ${server.name}`,
+						server.impl,
+					);
 					profile.Release();
 				}
 				return;
@@ -304,7 +343,9 @@ function run(options: Options) {
 					if (upgraded.size() > 0) join(player, pick(upgraded));
 					return;
 				}
-				if (!server.ending) ledger.violate(8, player.key, `LoadProfileAsync returned nil on ${server.name}`);
+				if (!server.ending) {
+					ledger.violate(8, player.key, `LoadProfileAsync returned nil on ${server.name}`, server.impl);
+				}
 				if (player.server === server) detach(player);
 				return;
 			}
@@ -315,7 +356,7 @@ function run(options: Options) {
 			loadsOf.set(player.key, (loadsOf.get(player.key) ?? 0) + 1);
 			ledger.loadTimes.push(Runtime.now() - started);
 			ledger.event(player.key, `loaded on ${server.name}: ${describeData(profile.Data)}`);
-			ledger.checkLoad(player.key, profile.Data);
+			ledger.checkLoad(player.key, profile.Data, server.impl);
 			holders.set(player.key, server);
 			profile.Data.LoadIndex = profile.MetaData.SessionLoadCount;
 			touch(profile);
@@ -331,7 +372,7 @@ function run(options: Options) {
 			updates.ListenToNewLockedUpdate((id, data) => applyGift(player, profile, id, data.Gift));
 			if (server.ending) {
 				// Loaded as the server began to close: its BindToClose releases this profile too.
-				ledger.expect(player.key, profile.Data, `loaded as ${server.name} closed`);
+				ledger.expect(player.key, profile.Data, `loaded as ${server.name} closed`, server.impl);
 				detach(player);
 				return;
 			}
@@ -343,7 +384,7 @@ function run(options: Options) {
 
 	const leave = (player: Player) => {
 		const profile = player.profile!;
-		ledger.expect(player.key, profile.Data, `released on ${player.server!.name}`);
+		ledger.expect(player.key, profile.Data, `released on ${player.server!.name}`, player.server!.impl);
 		ledger.event(player.key, `leaves ${player.server!.name}: ${describeData(profile.Data)}`);
 		profile.Release();
 		detach(player);
@@ -366,12 +407,14 @@ function run(options: Options) {
 		ghosts.set(player.key, list);
 		ledger.counts.ghostHops += 1;
 		profile.ListenToRelease(() => {
-			if (!old.sim.dead) ledger.expect(player.key, profile.Data, `released by ${old.name} after a ghost hop`);
+			if (!old.sim.dead) {
+				ledger.expect(player.key, profile.Data, `released by ${old.name} after a ghost hop`, old.impl);
+			}
 		});
 		const index = old.players.indexOf(player);
 		if (index !== -1) old.players.remove(index);
 		const lingering = rng.NextNumber(0, 120);
-		busyThreads += 1;
+		busy.add(`ghost ${player.key} on ${old.name}`);
 		old.sim.spawn(() => {
 			const lingerUntil = Runtime.now() + lingering;
 			while (profile.IsActive() && !old.ending && Runtime.now() < lingerUntil) {
@@ -380,7 +423,7 @@ function run(options: Options) {
 				task.wait(1);
 			}
 			if (profile.IsActive() && !old.ending) profile.Release();
-			busyThreads -= 1;
+			busy.delete(`ghost ${player.key} on ${old.name}`);
 		});
 		join(player, target);
 	};
@@ -427,6 +470,10 @@ function run(options: Options) {
 			detach(player);
 		}
 		server.sim.crash();
+		// Its ghost sessions' threads died with it.
+		for (const [key, list] of ghosts) {
+			for (const ghost of list) if (ghost.server === server) busy.delete(`ghost ${key} on ${server.name}`);
+		}
 		for (const [key, holder] of holders) {
 			if (holder !== server) continue;
 			holders.delete(key);
@@ -446,7 +493,7 @@ function run(options: Options) {
 		for (const [key, list] of ghosts) {
 			for (const ghost of list) {
 				if (ghost.server !== server || !ghost.profile.IsActive()) continue;
-				ledger.expect(key, ghost.profile.Data, `ghost on ${server.name} at shutdown`);
+				ledger.expect(key, ghost.profile.Data, `ghost on ${server.name} at shutdown`, server.impl);
 			}
 		}
 		const expected = new Map<string, { data: SimData; loads: number }>();
@@ -454,7 +501,7 @@ function run(options: Options) {
 			// A load in flight finishes (or returns nil) on its own; see join().
 			if (player.state === "loading") continue;
 			if (player.profile !== undefined) {
-				ledger.expect(player.key, player.profile.Data, `shut down ${server.name}`);
+				ledger.expect(player.key, player.profile.Data, `shut down ${server.name}`, server.impl);
 				ledger.event(player.key, `${server.name} shuts down: ${describeData(player.profile.Data)}`);
 			}
 			detach(player);
@@ -466,7 +513,7 @@ function run(options: Options) {
 			}
 		}
 		const started = Runtime.now();
-		busyThreads += 1;
+		busy.add(`shutdown ${server.name}`);
 		task.spawn(() => {
 			server.sim.shutdown();
 			serverSeconds += Runtime.now() - server.startedAt;
@@ -480,35 +527,45 @@ function run(options: Options) {
 				const detail = `stored ${describeData(stored)}, memory ${describeData(data)}`;
 				const failures = failedRequests(server, key, started);
 				if (failures >= 4) ledger.counts.releasesRefused += 1;
-				else ledger.violate(6, key, `after ${server.name} shut down (${failures} failed requests): ${detail}`);
+				else {
+					const why = `after ${server.name} shut down (${failures} failed requests): ${detail}`;
+					ledger.violate(6, key, why, server.impl);
+				}
 				// What was lost is counted once: the next load is checked against what the store kept.
 				ledger.taint(data);
 				ledger.taint(stored);
 				if (stored !== undefined) ledger.expect(key, stored, `stored after ${server.name} shut down`);
 				else ledger.forget(key);
 			}
-			busyThreads -= 1;
+			busy.delete(`shutdown ${server.name}`);
 		});
 	};
 
 	const sendGift = () => {
 		const player = pick(players);
 		const gift = ledger.newId("g");
-		ledger.gifts.set(gift, { key: player.key, acked: false });
+		ledger.gifts.set(gift, { key: player.key, acked: false, sender: undefined });
 		ledger.counts.giftsSent += 1;
-		busyThreads += 1;
+		busy.add(`gift ${gift}`);
 		const sender =
 			originalGifts !== undefined && rng.NextNumber() < CONDITIONS.originalShare ? originalGifts : giftService;
+		if (sender === giftService && options.impl !== "original") ledger.ourKeys.add(player.key);
+		ledger.gifts.get(gift)!.sender = sender === giftService && options.impl !== "original" ? "ours" : "original";
 		gifts.spawn(() => {
-			const result = sender.store.GlobalUpdateProfileAsync(player.key, (updates) =>
-				updates.AddActiveUpdate({ Gift: gift }),
+			// A call may also error (ours, when it cannot find out whether an earlier attempt landed): the gift is then
+			// not acknowledged, and may be stored at most once.
+			const [ok, result] = pcall(() =>
+				sender.store.GlobalUpdateProfileAsync(player.key, (updates) => updates.AddActiveUpdate({ Gift: gift })),
 			);
-			if (result !== undefined) {
+			if (ok && result !== undefined) {
 				ledger.gifts.get(gift)!.acked = true;
 				ledger.counts.giftsAcked += 1;
 				ledger.event(player.key, `gift ${gift} acknowledged`);
+			} else if (!ok) {
+				ledger.counts.giftsErrored += 1;
+				ledger.event(player.key, `gift ${gift} errored: ${tostring(result)}`);
 			}
-			busyThreads -= 1;
+			busy.delete(`gift ${gift}`);
 		});
 	};
 
@@ -601,7 +658,8 @@ function run(options: Options) {
 
 	// Every server closes gracefully; pending gifts get up to ten minutes to land.
 	for (const server of liveServers()) shutdown(server);
-	Runtime.waitUntil(() => busyThreads === 0, 900, "shutdowns and gifts finish");
+	const [settled] = pcall(() => Runtime.waitUntil(() => busy.size() === 0, 900, "shutdowns and gifts finish"));
+	if (!settled) error(`still running after 900 s: ${[...busy].join(", ")}`);
 	schema?.settle(players.map((player) => player.key));
 	gifts.shutdown();
 	checkStore(ledger, players);
@@ -611,7 +669,7 @@ function run(options: Options) {
 
 interface StoredValue {
 	Data?: SimData;
-	MetaData?: { SessionLoadCount: number };
+	MetaData?: { SessionLoadCount: number; ActiveSession?: [number, string] };
 	GlobalUpdates?: [number, Array<[number, number, boolean, { Gift?: string }]>];
 }
 
@@ -674,7 +732,9 @@ function checkStore(ledger: Ledger, players: Player[]) {
 			ledger.violate(
 				3,
 				item.key,
-				`item ${id}: ${copies.size()} copies (${copies.join(" ")}), expected ${expected}`,
+				`item ${id}: ${copies.size()} copies (${copies.join(" ")}), expected ${expected} (${item.trail.join("; ")})`,
+				undefined,
+				[...item.keys, ...copies],
 			);
 		}
 	}
@@ -684,7 +744,7 @@ function checkStore(ledger: Ledger, players: Player[]) {
 	// Acknowledged gifts and granted purchases are stored exactly once; the others at most once.
 	const exactlyOnce = (
 		what: string,
-		entries: Map<string, { key: string }>,
+		entries: Map<string, { key: string; sender?: Impl }>,
 		copiesOf: Map<string, number>,
 		done: (id: string) => boolean,
 		doneWord: string,
@@ -693,7 +753,9 @@ function checkStore(ledger: Ledger, players: Player[]) {
 			const copies = copiesOf.get(id) ?? 0;
 			if (copies > 1 || (done(id) && copies === 0)) {
 				const state = done(id) ? doneWord : `not ${doneWord}`;
-				ledger.violate(4, entry.key, `${what} ${id} (${state}) stored ${copies} times`);
+				// A copy too many is its sender's doing (a write whose lost response it took for a failure).
+				const cause = copies > 1 ? entry.sender : undefined;
+				ledger.violate(4, entry.key, `${what} ${id} (${state}) stored ${copies} times`, cause);
 			}
 		}
 	};
@@ -736,6 +798,8 @@ export = () => {
 	const wallStart = Runtime.wallClock();
 	const { ledger, serverSeconds, schema } = run(full);
 	const violations: Record<string, { name: string; count: number; example?: string; events?: string[] }> = {};
+	const originalOnly: Record<string, number> = {};
+	for (const [id, count] of ledger.violationsOriginalOnly) originalOnly[tostring(id)] = count;
 	for (const [id, name] of pairs(INVARIANTS)) {
 		const entry = ledger.violations.get(id as InvariantId);
 		violations[tostring(id)] = { name, count: entry?.count ?? 0, example: entry?.example, events: entry?.events };
@@ -751,6 +815,7 @@ export = () => {
 			max: percentile(ledger.loadTimes, 1),
 		},
 		violations,
+		violationsOriginalOnly: originalOnly,
 		wallSeconds: (Runtime.wallClock() - wallStart) / 1000,
 		requests: Runtime.store().stats().requests,
 		faultsInjected: Runtime.store().stats().faults,

@@ -26,6 +26,8 @@ export interface SimResult extends SimOptions {
 	counts: Record<string, number>;
 	loads: { count: number; p50: number; p90: number; max: number };
 	violations: Record<string, { name: string; count: number; example?: string; events?: string[] }>;
+	/** Mixed fleets: violations on keys no server of ours loaded, held or sent a gift to, by invariant. */
+	violationsOriginalOnly?: Record<string, number>;
 	wallSeconds: number;
 	requests: number;
 	/** DataStore requests the runtime failed on purpose (errors, lost responses, outages). */
@@ -98,8 +100,9 @@ export function table(results: SimResult[], faults: number): string[] {
 			(rs) => `${sum(rs, (r) => r.counts.crashes)} / ${sum(rs, (r) => r.counts.shutdowns)}`,
 		],
 		[
-			"gifts sent / acknowledged",
-			(rs) => `${sum(rs, (r) => r.counts.giftsSent)} / ${sum(rs, (r) => r.counts.giftsAcked)}`,
+			"gifts sent / acknowledged / errored",
+			(rs) =>
+				`${sum(rs, (r) => r.counts.giftsSent)} / ${sum(rs, (r) => r.counts.giftsAcked)} / ${sum(rs, (r) => r.counts.giftsErrored)}`,
 		],
 		["purchases granted", (rs) => `${sum(rs, (r) => r.counts.purchasesGranted)}`],
 		[
@@ -115,6 +118,12 @@ export function table(results: SimResult[], faults: number): string[] {
 	const names = results[0]?.violations ?? {};
 	for (const id of Object.keys(names)) {
 		rows.push([`${id}. ${names[id].name}`, (rs) => `${sum(rs, (r) => r.violations[id].count)}`]);
+	}
+	if (results.some((r) => r.violationsOriginalOnly !== undefined)) {
+		rows.push([
+			"mixed fleet: the original's own violations, counted apart (only original servers involved, or an original holder that had freed the lock itself)",
+			(rs) => `${sum(rs, (r) => Object.values(r.violationsOriginalOnly ?? {}).reduce((n, c) => n + c, 0))}`,
+		]);
 	}
 	rows.push([
 		"load time p50 / p90 / max (virtual s)",

@@ -239,6 +239,8 @@ interface SessionWrite {
 	updates: boolean;
 	me: SessionTag;
 	lastLoadCount: number;
+	/** Set by the edit that gives the lock away in this write (to a pending ForceLoad). */
+	endsSession?: boolean;
 }
 
 /**
@@ -277,6 +279,7 @@ function writeSession(
 	if (!release && !forceLoadPending) return;
 	// forceLoadPending: ForceLoadSession is another server's, so it is the requester to hand the lock to.
 	const requester = meta.ForceLoadSession;
+	write.endsSession = true;
 	if (forceLoadPending && requester !== undefined && handOverTo(requester, grant, write.lastLoadCount, os.clock())) {
 		meta.ActiveSession = requester;
 		meta.ForceLoadSession = undefined;
@@ -334,6 +337,8 @@ interface SaveProgress {
 	/** The write reached the DataStore (or the key turned out not to be this session's). */
 	landed: boolean;
 	lastLoadCount?: number;
+	/** An auto-save that gave the lock away, and went on as a release. */
+	becameRelease?: boolean;
 }
 
 /**
@@ -376,7 +381,17 @@ function writeProfile(
 					if (overwrite) return writeOverwrite(profile, latest);
 					const grant = ServiceState.handOffGrants.get(releasingId);
 					const listening = !transport.getAdapter().IsMock && listenerVerified();
-					return writeSession(profile, latest, missing, write, grant, listening);
+					const written = writeSession(profile, latest, missing, write, grant, listening);
+					// An auto-save giving the lock to a pending ForceLoad ends the session here, when the Data it
+					// writes is fixed: the game must not change what is no longer saved, even if the response is
+					// lost (the requester may already have loaded it). It then goes on as a release until it lands.
+					if (write.endsSession === true && !write.release && written !== false) {
+						write.release = true;
+						progress.becameRelease = true;
+						transport.releaseInternally(profile);
+						ServiceState.releasing.set(releasingId, profile);
+					}
+					return written;
 				});
 				if (ok) return edited;
 				editError = edited;
@@ -402,11 +417,11 @@ function writeProfile(
 			if (diagnosis === "retry" && write.writeData) continue;
 			// A release whose Data the DataStore refused still removes the lock, keeping the last good save; if
 			// even that is refused (what is stored already is refused), nothing this server sends can land.
-			if (!release || !write.writeData) return undefined;
+			if (!write.release || !write.writeData) return undefined;
 			write.writeData = false;
 			continue;
 		}
-		if (!release) return undefined;
+		if (!write.release) return undefined;
 		// A release must reach the DataStore: retry, spaced by the write queue, until it lands, another server
 		// takes the lock, or the server stops.
 		task.wait();
@@ -441,17 +456,18 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 	const progress: SaveProgress = { landed: false };
 	const [ok, result] = pcall(writeProfile, transport, profile, mode, progress, false);
 	const overwriteRefused = ok ? result : undefined;
+	const released = release || progress.becameRelease === true;
 	if (!ok) {
 		reportUnexpected(transport, profile, mode, result);
-		if (release && !progress.landed) {
-			const [bareOk, bareError] = pcall(writeProfile, transport, profile, mode, progress, true);
+		if (released && !progress.landed) {
+			const [bareOk, bareError] = pcall(writeProfile, transport, profile, "Release", progress, true);
 			if (!bareOk) reportUnexpected(transport, profile, mode, bareError);
 		}
-		if (release && progress.landed) pcall(() => profile.fireHopReady());
+		if (released && progress.landed) pcall(() => profile.fireHopReady());
 	}
 	// Only the release itself ends the releasing state: an auto-save of the same profile finishing meanwhile
 	// must not, or a reload on this server would stop waiting for the release.
-	if (release && ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
+	if (released && ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);
 	if (!transport.isLoaded(profile.key, profile)) ServiceState.handOffGrants.delete(releasingId);
 	ServiceState.activeSaveJobs -= 1;
 	if (overwriteRefused !== undefined) error(`[ProfileService] Profile:OverwriteAsync(): ${overwriteRefused}`, 0);
