@@ -79,6 +79,27 @@ export = () => {
 		});
 	});
 
+	describe("a holder that gives the lock away in an auto-save", () => {
+		it("ends its session when the write is made, even if the response is lost", () => {
+			const a = Runtime.startServer({ name: "A", messaging: "deaf" });
+			const b = Runtime.startServer({ name: "B" });
+			const held = load(a, "Lost_1")!;
+			held.Data.Coins = 5;
+			const loadedAt = Runtime.now();
+			Runtime.wait(5);
+			const result = loadLater(b, "Lost_1");
+			// A's first auto-save, 30 s after its load, finds B's ForceLoadSession and frees the lock; its response
+			// is lost.
+			Runtime.wait(loadedAt + 29.5 - Runtime.now());
+			Runtime.configureDataStore({ lostResponseRate: 1 });
+			Runtime.wait(1.5);
+			Runtime.configureDataStore({ lostResponseRate: 0 });
+			expect(held.IsActive()).to.equal(false);
+			Runtime.waitUntil(() => result() !== undefined, 120, "B's load");
+			expect(result()![0]!.Data.Coins).to.equal(5);
+		});
+	});
+
 	describe("a load that was superseded, and a key already loaded here", () => {
 		it("a rejoin during a hand-off: the first load returns nothing, the second gets the profile, nothing goes back", () => {
 			const h = Runtime.startServer({ name: "H" });
