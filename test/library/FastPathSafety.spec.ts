@@ -101,6 +101,21 @@ export = () => {
 	});
 
 	describe("a load that was superseded, and a key already loaded here", () => {
+		it("a rejoin while the first load reads the handed lock: only the second load returns a profile", () => {
+			Runtime.configureDataStore({ latency: 1 });
+			const h = Runtime.startServer({ name: "H" });
+			const r = Runtime.startServer({ name: "R" });
+			load(h, "Read_1")!.Data.Coins = 7;
+			Runtime.wait(10);
+			const first = loadLater(r, "Read_1");
+			// The hand-off read is the key's only GetAsync: the player rejoins R while it is in flight.
+			Runtime.waitUntil(() => (Runtime.store().stats().byKey["GetAsync Read_1"] ?? 0) > 0, 60, "the read");
+			const second = loadLater(r, "Read_1");
+			Runtime.waitUntil(() => first() !== undefined && second() !== undefined, 120, "both loads");
+			expect(first()![0]).to.equal(undefined);
+			expect(second()![0]!.Data.Coins).to.equal(7);
+		});
+
 		it("a rejoin during a hand-off: the first load returns nothing, the second gets the profile, nothing goes back", () => {
 			const h = Runtime.startServer({ name: "H" });
 			const r = Runtime.startServer({ name: "R" });
