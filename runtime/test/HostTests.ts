@@ -13,6 +13,8 @@ import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { benchTests } from "./BenchTests.js";
 import { simTests } from "./SimTests.js";
+import { readmeWithList } from "../host/EmulatedList.js";
+import { API_FILE, buildApiList } from "../host/RobloxApi.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -56,6 +58,19 @@ function closingLine(output: string): string {
 }
 
 export const hostTests: HostTest[] = [
+	[
+		"runtime/README.md lists what the engine emulates now (tsx runtime/host/EmulatedList.ts rewrites it)",
+		async () => {
+			const { current, wanted } = await readmeWithList();
+			assert.equal(current, wanted, "run tsx runtime/host/EmulatedList.ts");
+		},
+	],
+	[
+		"runtime/engine/RobloxApi.txt is what the installed @rbxts/types declares (tsx runtime/host/RobloxApi.ts)",
+		() => {
+			assert.equal(readFileSync(API_FILE, "utf8"), buildApiList(), "run tsx runtime/host/RobloxApi.ts");
+		},
+	],
 	[
 		"removeMemoryMaximum lifts the maximum of a wasm memory and keeps its initial size",
 		() => {
