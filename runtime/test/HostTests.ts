@@ -14,7 +14,6 @@ import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { benchTests } from "./BenchTests.js";
 import { simTests } from "./SimTests.js";
 import { readmeWithList } from "../host/EmulatedList.js";
-import { API_FILE, buildApiList } from "../host/RobloxApi.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -63,12 +62,6 @@ export const hostTests: HostTest[] = [
 		async () => {
 			const { current, wanted } = await readmeWithList();
 			assert.equal(current, wanted, "run tsx runtime/host/EmulatedList.ts");
-		},
-	],
-	[
-		"runtime/engine/RobloxApi.txt is what the installed @rbxts/types declares (tsx runtime/host/RobloxApi.ts)",
-		() => {
-			assert.equal(readFileSync(API_FILE, "utf8"), buildApiList(), "run tsx runtime/host/RobloxApi.ts");
 		},
 	],
 	[
