@@ -238,6 +238,74 @@ export interface MessagingConfig {
 	seed?: number;
 }
 
+/** Faults and latency of the world's MemoryStoreService; each call changes only the fields it gives. */
+export interface MemoryStoreConfig {
+	/**
+	 * Seconds per request, fixed or drawn uniformly from [min, max]. Default {min: 0.02, max: 0.08} (Roblox gives no
+	 * figure). UpdateAsync spends half of it before reading and half before writing.
+	 */
+	latency?: number | { min: number; max: number };
+	/** Probability that a request fails with "InternalError" after its round trip, before it changes anything. Default 0. */
+	errorRate?: number;
+	/** Virtual-time windows ([from, to) in `Runtime.now()` seconds) in which every request fails with "InternalError". Default []. */
+	outages?: Array<{ from: number; to: number }>;
+	/** Servers (by name or jobId) whose every MemoryStore request fails with "InternalError", as if cut off. Default []. */
+	failingServers?: string[];
+	/** Seed of the latency and fault draws. Default: the world's seed + 11. */
+	seed?: number;
+}
+
+export interface MemoryStoreSortedMapItem {
+	key: string;
+	value: unknown;
+	sortKey?: string | number;
+	/** `Runtime.now()` at which the item expires. */
+	expiresAt: number;
+}
+
+export interface MemoryStoreQueueItem {
+	value: unknown;
+	priority: number;
+	expiresAt: number;
+	/** `Runtime.now()` at which a read item becomes visible again; absent while it is visible. */
+	invisibleUntil?: number;
+}
+
+export interface MemoryStoreUsage {
+	/** Bytes held by every live item of the world: keys, JSON values and sort keys. */
+	memoryUsed: number;
+	/** 64 KB + 1.2 KB per user (the peak of the last 8 days). */
+	memoryQuota: number;
+	/** Request units spent in the last minute by every server. */
+	requestUnits: number;
+	/** 1000 + 120 per concurrent user. */
+	requestUnitLimit: number;
+}
+
+export interface MemoryStoreStats {
+	requests: number;
+	/** Requests sent, by structure and method: "Queue.ReadAsync". */
+	byMethod: Record<string, number>;
+	throttled: number;
+	faults: number;
+	/** UpdateAsync attempts that found the key changed since they read it and ran the transform again. */
+	conflicts: number;
+}
+
+/** Direct reads of the world's memory stores, outside request units, latency and faults; expired items are gone. */
+export interface MemoryStoreInspector {
+	/** The sorted map's items in ascending order. */
+	sortedMap: (name: string) => MemoryStoreSortedMapItem[];
+	/** The queue's items in read order (highest priority first, then oldest first). */
+	queue: (name: string) => MemoryStoreQueueItem[];
+	/** The hash map's items, by key in byte order. */
+	hashMap: (name: string) => Array<{ key: string; value: unknown; expiresAt: number }>;
+	usage: () => MemoryStoreUsage;
+	stats: () => MemoryStoreStats;
+	/** Empties every structure and forgets the last minute's request units and the users' peak (faults stay). */
+	reset: () => void;
+}
+
 /** The API specs use to drive the simulation. Every spec file runs in a fresh world. */
 export interface RuntimeHarness {
 	startServer: (options?: ServerOptions) => SimServer;
@@ -271,6 +339,8 @@ export interface RuntimeHarness {
 	httpRequests: () => Array<HttpRequest & { server: string }>;
 	/** Accounts for Players:GetUserIdFromNameAsync and GetNameFromUserIdAsync (players who joined count too). */
 	configureUsers: (users: Array<{ userId: number; name: string }>) => void;
+	configureMemoryStore: (config: MemoryStoreConfig) => void;
+	memoryStore: () => MemoryStoreInspector;
 	seed: () => number;
 	/** Real milliseconds, for benchmarks only. */
 	wallClock: () => number;
