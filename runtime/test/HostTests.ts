@@ -13,6 +13,7 @@ import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { benchTests } from "./BenchTests.js";
 import { simTests } from "./SimTests.js";
+import { gameTests } from "./GameTests.js";
 import { readmeWithList } from "../host/EmulatedList.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
@@ -162,7 +163,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let failed = 0;
 	let skipped = 0;
 	try {
-		for (const [name, run] of [...hostTests, ...packageTests, ...simTests, ...benchTests]) {
+		for (const [name, run] of [...hostTests, ...packageTests, ...gameTests, ...simTests, ...benchTests]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
 				continue;

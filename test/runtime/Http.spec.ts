@@ -41,8 +41,15 @@ export = () => {
 			expect(
 				server.call(() => game.GetService("HttpService").PostAsync("https://api.example.com/score", "{}")),
 			).to.equal("application/json|{}");
+			expect(
+				server.call(() =>
+					game
+						.GetService("HttpService")
+						.PostAsync("https://api.example.com/score", "a=1", Enum.HttpContentType.ApplicationUrlEncoded),
+				),
+			).to.equal("application/x-www-form-urlencoded|a=1");
 			const sent = Runtime.httpRequests();
-			expect(sent.size()).to.equal(2);
+			expect(sent.size()).to.equal(3);
 			expect(sent[1].Method).to.equal("POST");
 			expect(sent[1].server).to.equal("Web");
 		});

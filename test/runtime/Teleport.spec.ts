@@ -102,6 +102,47 @@ export = () => {
 		});
 	});
 
+	describe("TeleportInitFailed", () => {
+		it("leaves the player in place and gives options that retry to the same reserved server", () => {
+			Runtime.configureTeleport({ failures: [{ userId: 51, result: "GameFull", message: "full", count: 1 }] });
+			const lobby = Runtime.startServer({ name: "Lobby" });
+			const eve = lobby.addPlayer(51, "Eve");
+			const failed: Array<{ result: string; message: string; placeId: number; code: string; data: unknown }> = [];
+			const code = lobby.call(() => {
+				const TeleportService = game.GetService("TeleportService");
+				TeleportService.TeleportInitFailed.Connect((player, result, message, placeId, options) =>
+					failed.push({
+						result: result.Name,
+						message,
+						placeId,
+						code: options!.ReservedServerAccessCode,
+						data: options!.GetTeleportData(),
+					}),
+				);
+				const [reserved] = TeleportService.ReserveServer(ARENA);
+				const options = new Instance("TeleportOptions");
+				options.ReservedServerAccessCode = reserved;
+				options.SetTeleportData({ retry: true });
+				TeleportService.TeleportAsync(ARENA, [eve], options);
+				return reserved;
+			});
+			Runtime.waitUntil(() => failed.size() > 0, 10, "TeleportInitFailed");
+			expect(Runtime.serverOf(51)).to.equal(lobby);
+			expect(failed[0].result).to.equal("GameFull");
+			expect(failed[0].message).to.equal("full");
+			expect(failed[0].placeId).to.equal(ARENA);
+			expect(failed[0].code).to.equal(code);
+			expect((failed[0].data as { retry: boolean }).retry).to.equal(true);
+			// The failure was injected once: the same options now succeed.
+			lobby.call(() => {
+				const options = new Instance("TeleportOptions");
+				options.ReservedServerAccessCode = code;
+				game.GetService("TeleportService").TeleportAsync(ARENA, [eve], options);
+			});
+			Runtime.waitUntil(() => Runtime.serverOf(51) !== lobby && Runtime.serverOf(51) !== undefined, 10, "retry");
+		});
+	});
+
 	describe("joining as a teleport would", () => {
 		it("gives GetJoinData the teleport data, the source place and the members", () => {
 			const server = Runtime.startServer({ placeId: ARENA });
