@@ -59,8 +59,8 @@ export = () => {
 			objectValue.Value = int;
 			expect(objectValue.Value).to.equal(int);
 			expectError(
-				() => ((new Instance("StringValue") as unknown as { Value: number }).Value = 5),
-				"string expected",
+				() => ((new Instance("StringValue") as unknown as { Value: object }).Value = {}),
+				"string expected, got table",
 			);
 		});
 	});
@@ -182,6 +182,8 @@ export = () => {
 			expect(label.Size).to.equal(UDim2.fromOffset(100, 100));
 			expect(label.Visible).to.equal(true);
 			expect(new Instance("TextButton").Text).to.equal("Button");
+			(label as unknown as { Text: number }).Text = 5;
+			expect(label.Text).to.equal("5");
 			expect(new Instance("ScreenGui").ResetOnSpawn).to.equal(true);
 			expect(new Instance("UICorner").CornerRadius).to.equal(new UDim(0, 8));
 			expect(new Instance("UIListLayout").SortOrder).to.equal(Enum.SortOrder.LayoutOrder);

@@ -66,6 +66,9 @@ export = () => {
 			part.Transparency = 0.5;
 			part.Name = "Door";
 			expect(transparencyChanges).to.equal(1);
+			expectError(() => part.GetPropertyChangedSignal("Nope" as "Name"), "Nope is not a valid property name.");
+			expectError(() => part.GetPropertyChangedSignal("Destroy" as "Name"), "not a valid property name");
+			expectError(() => part.GetPropertyChangedSignal("Mass"), "rbxts-runtime does not emulate Part.Mass");
 			expect(changed.includes("Transparency")).to.equal(true);
 			expect(changed.includes("Name")).to.equal(true);
 		});

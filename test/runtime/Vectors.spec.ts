@@ -73,6 +73,7 @@ export = () => {
 		it("compares by value, prints its components, reports its type, and is immutable", () => {
 			expect(new Vector3(1, 2, 3) === new Vector3(1, 2, 3)).to.equal(true);
 			expect(new Vector3(1, 2, 3) === new Vector3(1, 2, 4)).to.equal(false);
+			expect((Vector3.zero as unknown) === (CFrame.identity as unknown)).to.equal(false);
 			expect(tostring(new Vector3(1, -2, 3.5))).to.equal("1, -2, 3.5");
 			expect(typeOf(Vector3.one)).to.equal("Vector3");
 			expect(typeIs(Vector3.one, "Vector3")).to.equal(true);
