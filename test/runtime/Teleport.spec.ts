@@ -102,6 +102,29 @@ export = () => {
 		});
 	});
 
+	describe("following a friend", () => {
+		it("finds the server a user is on with GetPlayerPlaceInstanceAsync, and TeleportToPlaceInstance goes there", () => {
+			const a = Runtime.startServer({ name: "A" });
+			const b = Runtime.startServer({ name: "B", placeId: ARENA });
+			const friend = b.addPlayer(61, "Friend");
+			const me = a.addPlayer(62, "Me");
+			const [here, lookupError, placeId, jobId] = a.call(() =>
+				game.GetService("TeleportService").GetPlayerPlaceInstanceAsync(61),
+			);
+			expect(here).to.equal(false);
+			expect(lookupError).to.equal(undefined);
+			expect(placeId).to.equal(ARENA);
+			expect(jobId).to.equal(b.jobId);
+			expect(b.call(() => game.GetService("TeleportService").GetPlayerPlaceInstanceAsync(61))[0]).to.equal(true);
+			expect(a.call(() => game.GetService("TeleportService").GetPlayerPlaceInstanceAsync(999))[0]).to.equal(
+				false,
+			);
+			a.call(() => game.GetService("TeleportService").TeleportToPlaceInstance(placeId, jobId, me));
+			Runtime.waitUntil(() => Runtime.serverOf(62) === b, 10, "followed");
+			expect(friend.Parent).to.equal(b.game.GetService("Players"));
+		});
+	});
+
 	describe("TeleportInitFailed", () => {
 		it("leaves the player in place and gives options that retry to the same reserved server", () => {
 			Runtime.configureTeleport({ failures: [{ userId: 51, result: "GameFull", message: "full", count: 1 }] });
