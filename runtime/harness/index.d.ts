@@ -17,6 +17,10 @@ declare namespace Runtime {
 		apiAccess?: boolean;
 		/** Run the Scripts under Workspace and ServerScriptService at start. Default true. */
 		runScripts?: boolean;
+		/** `HttpService.HttpEnabled` (a game setting scripts cannot change). Default: the project file's, else false. */
+		httpEnabled?: boolean;
+		/** `game.PrivateServerId`: the id of a reserved server. Default "" (a public server). */
+		privateServerId?: string;
 		/**
 		 * Seconds added to this server's wall clock: `os.time()`, `os.date()`, `tick()`, `DateTime.now()`. Servers'
 		 * clocks disagree on Roblox too; code that compares one server's timestamps with another's can be tested with
@@ -34,6 +38,115 @@ declare namespace Runtime {
 	/** See {@link ServerOptions.messaging}. */
 	export type MessagingMode = "ok" | "subscribeFails" | "deaf";
 
+	/** How a player arrives, as a teleport would bring them; `Player:GetJoinData()` returns it. */
+	export interface JoinOptions {
+		/** `GetJoinData().TeleportData`, copied as the network copies it (no metatables, no functions). */
+		teleportData?: unknown;
+		/** `GetJoinData().SourcePlaceId`: the place the player came from. */
+		sourcePlaceId?: number;
+		/** `GetJoinData().SourceGameId`. Default: this server's game id when `sourcePlaceId` is given. */
+		sourceGameId?: number;
+		/** `GetJoinData().Members`: the user ids teleported together. */
+		members?: number[];
+	}
+
+	/**
+	 * A simulated client: the player's side of the server's remotes. The runtime simulates servers only; a spec drives
+	 * the client side through this handle.
+	 */
+	export interface SimClient {
+		/** The server's `OnServerEvent` fires with this client's player and copies of `args` (queued until connected). */
+		fireServer(remote: RemoteEvent | UnreliableRemoteEvent, ...args: unknown[]): void;
+		/** Calls the server's `OnServerInvoke` as this player and yields for its answer; its error is rethrown here. */
+		invokeServer(remote: RemoteFunction, ...args: unknown[]): unknown;
+		/** Every `FireClient`/`FireAllClients` this client got from `remote`, as argument lists, oldest first. */
+		received(remote: RemoteEvent | UnreliableRemoteEvent): unknown[][];
+		/** Answers the server's `remote:InvokeClient(player, ...)` for this client (the client's `OnClientInvoke`). */
+		onInvoke(remote: RemoteFunction, handler: (...args: unknown[]) => unknown): void;
+		/** The Player this client belongs to. */
+		player(): Player;
+	}
+
+	/** A teleport failure to inject: the next matching teleports fail with `TeleportInitFailed`. */
+	export interface TeleportFailure {
+		/** Only this user's teleports. Default: any user. */
+		userId?: number;
+		/** Only teleports to this place. Default: any place. */
+		placeId?: number;
+		/** The `Enum.TeleportResult` item name fired, e.g. "Flooded", "GameFull", "Failure". */
+		result: "Failure" | "GameNotFound" | "GameEnded" | "GameFull" | "Unauthorized" | "Flooded" | "IsTeleporting";
+		/** The error message fired. Default: the result's name. */
+		message?: string;
+		/** How many teleports fail. Default: every one. */
+		count?: number;
+	}
+
+	export interface TeleportConfig {
+		/** Virtual seconds between a teleport call and the player leaving for the destination. Default 1. */
+		delay?: number;
+		/** Failures to inject; replaces the previous list. */
+		failures?: TeleportFailure[];
+	}
+
+	/** A badge of the experience, for BadgeService. */
+	export interface BadgeConfig {
+		id: number;
+		name: string;
+		description?: string;
+		iconImageId?: number;
+		/** `GetBadgeInfoAsync().IsEnabled`; a disabled badge is never awarded. Default true. */
+		enabled?: boolean;
+		/** Users who own it already. */
+		owners?: number[];
+	}
+
+	export interface MarketplaceItem {
+		id: number;
+		name: string;
+		description?: string;
+		/** Price in Robux; an item without a price is not for sale. */
+		price?: number;
+		/** Users who own it already (passes and assets). */
+		owners?: number[];
+	}
+
+	export interface MarketplaceConfig {
+		/** Developer products: `PromptProductPurchase`, receipts, `GetProductInfo(id, Enum.InfoType.Product)`. */
+		products?: MarketplaceItem[];
+		/** Passes: `UserOwnsGamePassAsync`, `PromptGamePassPurchase`, `GetProductInfo(id, Enum.InfoType.GamePass)`. */
+		gamePasses?: MarketplaceItem[];
+		/** Assets: `PlayerOwnsAsset`, `GetProductInfo(id)`. */
+		assets?: MarketplaceItem[];
+		/** What the user does with a purchase prompt: true buys, false closes it. Default: every prompt is closed. */
+		answerPrompt?: (userId: number, kind: "product" | "gamePass", id: number) => boolean;
+		/** Virtual seconds a prompt stays open before the answer. Default 1. */
+		promptDelay?: number;
+	}
+
+	/** A request as HttpService sends it; the handler set with `configureHttp` receives it. */
+	export interface HttpRequest {
+		Url: string;
+		Method: string;
+		Headers: Record<string, string>;
+		Body?: string;
+	}
+
+	export interface HttpResponse {
+		/** Default 200. */
+		StatusCode?: number;
+		/** Default: the standard text of the status code. */
+		StatusMessage?: string;
+		Headers?: Record<string, string>;
+		Body?: string;
+	}
+
+	export interface HttpConfig {
+		/** Answers every request of every server (the runtime has no network). */
+		handler?: (request: HttpRequest) => HttpResponse;
+		/** Virtual seconds per request. Default 0.1. */
+		latency?: number;
+	}
+
 	export interface LogEntry {
 		kind: "print" | "warn" | "error";
 		text: string;
@@ -47,6 +160,8 @@ declare namespace Runtime {
 		readonly placeId: number;
 		readonly name: string;
 		readonly dead: boolean;
+		/** `game.PrivateServerId`: "" unless this is a reserved server. */
+		readonly privateServerId: string;
 		/** Requires a module in this server (its own module cache and globals), by instance or "Service/Child/..." path. */
 		require<T = unknown>(target: Instance | string): T;
 		/**
@@ -59,7 +174,13 @@ declare namespace Runtime {
 		 * throws or the server crashes.
 		 */
 		call<R>(fn: () => R): R;
-		addPlayer(userId: number, name?: string): Player;
+		/**
+		 * Joins a player (PlayerAdded fires). With `join`, the player arrives as a teleport would bring them and
+		 * `Player:GetJoinData()` returns it.
+		 */
+		addPlayer(userId: number, name?: string, join?: JoinOptions): Player;
+		/** The simulated client of a player of this server. */
+		client(player: Player): SimClient;
 		removePlayer(player: Player): void;
 		/** Delivers a purchase receipt to MarketplaceService.ProcessReceipt, as Roblox would, and returns the decision. */
 		processReceipt(receipt: ReceiptInfo): Enum.ProductPurchaseDecision | undefined;
@@ -224,6 +345,24 @@ declare namespace Runtime {
 		configureDataStore: (config: DataStoreConfig) => void;
 		configureMessaging: (config: MessagingConfig) => void;
 		store: () => StoreInspector;
+		/** The server the user is on now (teleports move users between servers), or undefined. */
+		serverOf: (userId: number) => SimServer | undefined;
+		/** Teleport timing and injected failures. */
+		configureTeleport: (config: TeleportConfig) => void;
+		/** Adds the experience's badges (BadgeService). */
+		configureBadges: (badges: BadgeConfig[]) => void;
+		/** The users who own a badge, by user id. */
+		badgeOwners: (badgeId: number) => number[];
+		/** Adds products, passes and assets, and sets how users answer purchase prompts. */
+		configureMarketplace: (config: MarketplaceConfig) => void;
+		/** The user's developer-product receipts that no ProcessReceipt callback has granted yet, oldest first. */
+		pendingReceipts: (userId: number) => ReceiptInfo[];
+		/** Sets the handler that answers HttpService requests. */
+		configureHttp: (config: HttpConfig) => void;
+		/** Every HttpService request sent so far, oldest first, with the name of the server that sent it. */
+		httpRequests: () => Array<HttpRequest & { server: string }>;
+		/** Accounts for Players:GetUserIdFromNameAsync and GetNameFromUserIdAsync (players who joined count too). */
+		configureUsers: (users: Array<{ userId: number; name: string }>) => void;
 		configureMemoryStore: (config: MemoryStoreConfig) => void;
 		memoryStore: () => MemoryStoreInspector;
 		seed: () => number;

@@ -47,7 +47,8 @@ export function scanTree(root: string): string | undefined {
 }
 
 export interface EngineOptions {
-	command: "test" | "run";
+	/** "emulated" prints, as JSON, what the runtime emulates (runtime/host/EmulatedList.ts). */
+	command: "test" | "run" | "emulated";
 	project: string;
 	filter?: string;
 	verbose?: boolean;

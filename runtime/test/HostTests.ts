@@ -16,6 +16,8 @@ import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { benchTests } from "./BenchTests.js";
 import { cliTests } from "./CliTests.js";
 import { simTests } from "./SimTests.js";
+import { gameTests } from "./GameTests.js";
+import { readmeWithList } from "../host/EmulatedList.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -68,6 +70,13 @@ function closingLine(output: string): string {
 }
 
 export const hostTests: HostTest[] = [
+	[
+		"runtime/README.md lists what the engine emulates now (tsx runtime/host/EmulatedList.ts rewrites it)",
+		async () => {
+			const { current, wanted } = await readmeWithList();
+			assert.equal(current, wanted, "run tsx runtime/host/EmulatedList.ts");
+		},
+	],
 	[
 		"removeMemoryMaximum lifts the maximum of a wasm memory and keeps its initial size",
 		() => {
@@ -282,7 +291,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let failed = 0;
 	let skipped = 0;
 	try {
-		for (const [name, run] of [...hostTests, ...cliTests, ...packageTests, ...simTests, ...benchTests]) {
+		for (const [name, run] of [...hostTests, ...cliTests, ...packageTests, ...gameTests, ...simTests, ...benchTests]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
 				continue;

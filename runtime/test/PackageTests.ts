@@ -7,13 +7,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
 
 const root = resolve(".");
 let tarball: string | undefined;
+let runtimeTarball: string | undefined;
 
-function run(command: string, args: string[], cwd: string): string {
+export function run(command: string, args: string[], cwd: string): string {
 	try {
 		return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 	} catch (err) {
@@ -35,7 +36,7 @@ function listFiles(dir: string, prefix = ""): string[] {
 /** Temp folders of this run: a scratch game with its node_modules is about 60 MB, so none may be left behind. */
 const temps: string[] = [];
 
-function tempDir(prefix: string): string {
+export function tempDir(prefix: string): string {
 	const dir = mkdtempSync(join(tmpdir(), prefix));
 	temps.push(dir);
 	return dir;
@@ -45,10 +46,11 @@ function tempDir(prefix: string): string {
 export function removePackageTemps() {
 	for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 	tarball = undefined;
+	runtimeTarball = undefined;
 }
 
 /** Builds the package and packs it once per run; returns the tarball path. */
-function packOnce(): string {
+export function packOnce(): string {
 	if (tarball !== undefined) return tarball;
 	// A plain `npm pack` builds first (the prepack script), so the tarball always holds the compiled package.
 	const dest = tempDir("profileservice-pack-");
@@ -239,19 +241,11 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			const clone = join(base, "profileservice");
 			mkdirSync(join(clone, "runtime"), { recursive: true });
 			cpSync(tarball, join(clone, "rbxts-profile-profileservice-0.1.0.tgz"));
-			run("npx", ["tsc", "-p", "runtime/tsconfig.build.json"], root);
-			const runtimePack = JSON.parse(
-				run(
-					"npm",
-					["pack", "--pack-destination", join(clone, "runtime"), "--json", "--ignore-scripts"],
-					join(root, "runtime"),
-				),
-			) as Array<{ filename: string }>;
-			assert.equal(runtimePack[0].filename, "rbxts-profile-runtime-0.1.0.tgz");
+			const runtimeTarball = packRuntimeOnce();
+			assert.equal(basename(runtimeTarball), "rbxts-profile-runtime-0.1.0.tgz");
+			cpSync(runtimeTarball, join(clone, "runtime", basename(runtimeTarball)));
 			const game = join(base, "game");
-			cpSync(join(root, "runtime", "test", "template"), game, { recursive: true });
-			rmSync(join(game, "README.md"));
-			renameTemplateFiles(game);
+			copyTemplate(game);
 			run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], game);
 			run("npx", ["rbxtsc"], game);
 			const before = { out: hashTree(join(game, "out")), include: hashTree(join(game, "include")) };
@@ -363,6 +357,25 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 		},
 	],
 ];
+
+/** Builds the runtime package and packs it once per run; returns the tarball path. */
+export function packRuntimeOnce(): string {
+	if (runtimeTarball !== undefined) return runtimeTarball;
+	run("npx", ["tsc", "-p", "runtime/tsconfig.build.json"], root);
+	const dest = tempDir("profileservice-runtime-pack-");
+	const [{ filename }] = JSON.parse(
+		run("npm", ["pack", "--pack-destination", dest, "--json", "--ignore-scripts"], join(root, "runtime")),
+	) as Array<{ filename: string }>;
+	runtimeTarball = join(dest, filename);
+	return runtimeTarball;
+}
+
+/** A new game made from the standard roblox-ts template (runtime/test/template), in `dir`. */
+export function copyTemplate(dir: string) {
+	cpSync(join(root, "runtime", "test", "template"), dir, { recursive: true });
+	rmSync(join(dir, "README.md"));
+	renameTemplateFiles(dir);
+}
 
 /** The template keeps `.gitignore` as `gitignore` and its sources as `.txt`; a new game has the real names. */
 function renameTemplateFiles(dir: string) {
