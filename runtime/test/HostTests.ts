@@ -291,7 +291,14 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let failed = 0;
 	let skipped = 0;
 	try {
-		for (const [name, run] of [...hostTests, ...cliTests, ...packageTests, ...gameTests, ...simTests, ...benchTests]) {
+		for (const [name, run] of [
+			...hostTests,
+			...cliTests,
+			...packageTests,
+			...gameTests,
+			...simTests,
+			...benchTests,
+		]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
 				continue;
