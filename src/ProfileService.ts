@@ -28,6 +28,8 @@ export interface ProfileServiceApi {
 	/**
 	 * Returns the ProfileStore for a DataStore name (and scope). `profileTemplate` is deep-copied into the Data of
 	 * new profiles, and is what Profile:Reconcile() fills in from; its type is the type of Profile.Data.
+	 * @throws When `profileStoreIndex` is not a name or `{ Name, Scope }` (an Instance included), or the template is
+	 * not a table the DataStore can store: every new profile would then fail to save.
 	 * @example
 	 * const store = ProfileService.GetProfileStore("PlayerData", { Coins: 0, Items: [] as string[] });
 	 */
