@@ -175,7 +175,11 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		}
 	}
 
-	/** Sends a new Active update. Only inside a GlobalUpdateProfileAsync handler. */
+	/**
+	 * Sends a new Active update. Only inside a GlobalUpdateProfileAsync handler.
+	 * @throws When `updateData` is not a table the DataStore can store (the error names the path of the first value
+	 * it would refuse), or outside a handler. Nothing changes on error.
+	 */
 	public AddActiveUpdate(updateData: U): void {
 		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:AddActiveUpdate()");
 		expectUpdateData("AddActiveUpdate", updateData);
@@ -186,7 +190,10 @@ export class GlobalUpdates<U extends object = GlobalUpdateData> {
 		(this.touched ??= []).push(index);
 	}
 
-	/** Replaces the data of an Active update (for example to stack gifts). Only inside a handler. */
+	/**
+	 * Replaces the data of an Active update (for example to stack gifts). Only inside a handler.
+	 * @throws When `updateId` names no Active update, or `updateData` is not a table the DataStore can store.
+	 */
 	public ChangeActiveUpdate(updateId: number, updateData: U): void {
 		expectMethodCall(this, GlobalUpdates, "GlobalUpdates:ChangeActiveUpdate()");
 		expectUpdateId("ChangeActiveUpdate", updateId);

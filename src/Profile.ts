@@ -25,7 +25,11 @@ export interface ProfileMetaData {
 	readonly ForceLoadSession?: [placeId: number, jobId: string];
 	/** os.time() of the last save. */
 	readonly LastUpdate?: number;
-	/** Your own tags, saved with the profile like Data. */
+	/**
+	 * Your own tags, saved with the profile like Data; set them with SetMetaTag, which refuses what the DataStore
+	 * cannot store. Tags that cannot be stored (or a non-table here) never stop Data from saving: saves keep the last
+	 * saved tags and report it.
+	 */
 	MetaTags: Map<string, unknown>;
 	/** The MetaTags as of the last save that reached the DataStore: use it to confirm purchases. */
 	readonly MetaTagsLatest: Map<string, unknown>;
@@ -72,9 +76,16 @@ export class Profile<
 	public readonly MetaData: ProfileMetaData;
 	/** Fires after every save that reached the DataStore (and after the last one), with MetaTagsLatest. */
 	public readonly MetaTagsUpdated = ScriptSignal.create<[metaTagsLatest: Map<string, unknown>]>();
-	/** Saved as the key's DataStore metadata (at most 300 characters once encoded). */
+	/**
+	 * Saved as the key's DataStore metadata: a table of at most 300 characters once encoded (keys up to 50, values up
+	 * to 250). A value the DataStore refuses never stops Data from saving: saves keep the last saved metadata, and the
+	 * warning and IssueSignal name the problem.
+	 */
 	public RobloxMetaData: RobloxMetaData;
-	/** User ids associated with the profile (GDPR). Change through AddUserId and RemoveUserId. */
+	/**
+	 * User ids associated with the profile (GDPR), at most 4. Change through AddUserId and RemoveUserId; a list the
+	 * DataStore refuses, pushed directly, is not saved (saves keep the last saved list and report it).
+	 */
 	public readonly UserIds: number[];
 	/** The DataStoreKeyInfo of the last load or save. */
 	public KeyInfo: ProfileKeyInfo;

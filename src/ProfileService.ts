@@ -32,7 +32,9 @@ export interface ProfileServiceApi {
 	 * new profiles, and is what Profile:Reconcile() fills in from; its type is the type of Profile.Data. The
 	 * options may add `Migrations` (ordered, typed reshapes of saved Data, applied on load) and `Validate` (a check
 	 * on every load and save); see ProfileStoreIndex and the README's "Changing your data's shape".
-	 * @throws When the name, scope, template, DataStore, Migrations or Validate is not what is described.
+	 * @throws When `profileStoreIndex` is not a name or an options table (an Instance included), when the name,
+	 * scope, DataStore, Migrations or Validate is not what is described, or when the template is not a table the
+	 * DataStore can store: every new profile would then fail to save.
 	 * @example
 	 * const store = ProfileService.GetProfileStore("PlayerData", { Coins: 0, Items: [] as string[] });
 	 * @example

@@ -190,7 +190,9 @@ export class ProfileStore<
 	 * in the key's DataStore metadata and, if other writes came after it, in the key's recent versions; only if
 	 * it did not land does the handler run again. The marker stays in `KeyInfo:GetMetadata()` until the
 	 * profile's next save; the stored value keeps the original's format.
-	 * @throws On a bad key or handler, and with the handler's own error (a yield included).
+	 * @throws On a bad key or handler, with the handler's own error (a yield included), when an update the handler
+	 * added or changed holds a value the DataStore cannot store, and when the DataStore refuses the updates (for
+	 * example, the key would grow over the size limit): retrying could never succeed. Nothing is written then.
 	 * @example
 	 * store.GlobalUpdateProfileAsync(`Player_${recipientId}`, (updates) => {
 	 * 	updates.AddActiveUpdate({ Type: "Gift", Item: "Sword" });

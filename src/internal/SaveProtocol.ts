@@ -186,15 +186,16 @@ function checkStorable(
 
 /**
  * After the DataStore refused the value (error 104, 105, 511 to 513): finds what it refused. Unstorable Data is a
- * skipped save, named by the path of the first unstorable value; refused MetaTags are held back (returns
- * "retry", so Data saves without them). Runs only on a refusal, so saves that succeed never pay for the walk.
+ * skipped save, named by the path of the first unstorable value, and returned; refused MetaTags are held back and
+ * undefined is returned, so that the save is sent again with Data and without them. Runs only on a refusal, so
+ * saves that succeed never pay for the walk.
  */
 function diagnoseRefusal(
 	transport: StoreTransport,
 	profile: ProfileInternals,
 	held: Set<SideField>,
 	message: string,
-): string {
+): string | undefined {
 	const unstorable = findUnstorable(profile.Data, "Data");
 	if (unstorable !== undefined) return skipSave(transport, profile, unstorable);
 	if (!held.has("MetaData.MetaTags")) {
@@ -202,7 +203,7 @@ function diagnoseRefusal(
 		if (tags !== undefined) {
 			profile.metaTagsRefused = true;
 			holdBack(transport, profile, held, "MetaData.MetaTags", tags);
-			return "retry";
+			return undefined;
 		}
 	}
 	const [encoded, size] = pcall(encodedLength, storedShape(profile));
@@ -412,9 +413,9 @@ function writeProfile(
 				const named = findUnstorable(profile.Data, "Data") ?? sideProblem(profile);
 				return skipSave(transport, profile, named ?? `the DataStore refused the value (${refusal})`);
 			}
-			// Held-back fields are retried at once, without that field; only while Data is being written.
-			const diagnosis = diagnoseRefusal(transport, profile, held, refusal);
-			if (diagnosis === "retry" && write.writeData) continue;
+			// A held-back field is sent again at once without it, while Data is being written.
+			const skipped = diagnoseRefusal(transport, profile, held, refusal);
+			if (skipped === undefined && write.writeData) continue;
 			// A release whose Data the DataStore refused still removes the lock, keeping the last good save; if
 			// even that is refused (what is stored already is refused), nothing this server sends can land.
 			if (!write.release || !write.writeData) return undefined;
