@@ -3,7 +3,7 @@
  * fresh roblox-ts game that installs the tarball compiles and runs a server script that uses it.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -331,6 +331,11 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			// edit rbxtsc compiled test/ too (TS6059, "Cannot find name 'it'").
 			const gameBuild = spawnSync("npx", ["rbxtsc"], { cwd: game, encoding: "utf8", env });
 			assert.equal(gameBuild.status, 0, gameBuild.stdout + gameBuild.stderr);
+
+			// --watch: an edited spec is rebuilt and rerun, alone.
+			rmSync(join(game, "test", "failing.spec.ts"));
+			rmSync(join(game, "test", "hang.spec.ts"));
+			await watchRerun(game, env);
 		},
 	],
 	[
@@ -375,6 +380,38 @@ export function copyTemplate(dir: string) {
 	cpSync(join(root, "runtime", "test", "template"), dir, { recursive: true });
 	rmSync(join(dir, "README.md"));
 	renameTemplateFiles(dir);
+}
+
+/**
+ * Starts `rbxts-runtime test --watch` in the game, breaks test/first.spec.ts once the first run is over, and waits
+ * (bounded) for the rerun of that file alone to report the failure.
+ */
+async function watchRerun(game: string, env: NodeJS.ProcessEnv) {
+	const cli = join(game, "node_modules", "@rbxts-profile", "runtime", "dist", "GameCli.js");
+	const watcher = spawn(process.execPath, [cli, "test", "--watch"], { cwd: game, env });
+	let output = "";
+	watcher.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+	watcher.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+	const waitFor = async (pattern: RegExp, seconds: number) => {
+		const deadline = Date.now() + seconds * 1000;
+		while (!pattern.test(output)) {
+			assert.ok(Date.now() < deadline, `--watch: no ${pattern} within ${seconds} s:\n${output}`);
+			await new Promise((done) => setTimeout(done, 200));
+		}
+	};
+	try {
+		await waitFor(/1 passed, 0 failed, 0 skipped\n+Watching for changes/, 120);
+		const spec = join(game, "test", "first.spec.ts");
+		writeFileSync(spec, readFileSync(spec, "utf8").replace("to.equal(10)", "to.equal(11)"));
+		await waitFor(/Changed: test\/first\.spec\.ts[\s\S]*\n0 passed, 1 failed, 0 skipped\n+Watching/, 180);
+		assert.match(output, /Expected value "11" \(number\), got "10"/);
+	} finally {
+		watcher.kill("SIGINT");
+		await new Promise((done) => {
+			const timer = setTimeout(() => watcher.kill("SIGKILL"), 5000);
+			watcher.once("exit", () => done(clearTimeout(timer)));
+		});
+	}
 }
 
 /** The template keeps `.gitignore` as `gitignore` and its sources as `.txt`; a new game has the real names. */
