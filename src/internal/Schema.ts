@@ -44,11 +44,6 @@ export class Schema {
 		this.lastCompatible = lastCompatible;
 	}
 
-	/** Whether this store has anything to do: migrations or a Validate check. */
-	public isActive(): boolean {
-		return this.version > 0 || this.validator !== undefined;
-	}
-
 	/** The stamp this server writes with data at its version. */
 	public currentStamp(): SchemaStamp {
 		return { Version: this.version, LastCompatible: this.lastCompatible };

@@ -23,8 +23,8 @@ export interface SchemaStamp {
 	/** The number of migrations applied to the stored Data. */
 	Version: number;
 	/**
-	 * The version of the last migration applied that is not backwards compatible: servers at this version or newer
-	 * can load the data. Absent on data stamped by nothing but a new profile of a store without migrations.
+	 * The version of the last migration not marked backwards compatible among those the stamping server knew:
+	 * servers at this version or newer can load the data.
 	 */
 	LastCompatible: number;
 }

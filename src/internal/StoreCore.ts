@@ -35,7 +35,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		 */
 		public readonly isDotMock: boolean,
 		adapter: DataStoreAdapter | undefined,
-		/** Migrations and Validate from the store's options (inactive when there are neither). */
+		/** Migrations and Validate from the store's options (none: version 0, no check). */
 		public readonly schema: Schema = new Schema(undefined, undefined),
 	) {
 		this.lookup = joinKey(name, scope ?? "");
