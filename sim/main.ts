@@ -170,6 +170,7 @@ function run(options: Options) {
 			rng.NextNumber() < CONDITIONS.skewedClocks ? rng.NextNumber(-1, 1) * CONDITIONS.maxClockSkew : 0;
 		const sim = Runtime.startServer({ name, messaging, clockOffset });
 		const impl = implOf();
+		serverByJob.set(sim.jobId, `${name} (${impl})`);
 		const service = schema !== undefined ? schema.serviceOn(sim) : serviceOn(impl, sim);
 		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`, impl));
 		const lifetime = -MEAN_SERVER_LIFETIME * math.log(1 - rng.NextNumber());
@@ -470,9 +471,13 @@ function run(options: Options) {
 			detach(player);
 		}
 		server.sim.crash();
-		// Its ghost sessions' threads died with it.
+		// Its ghost sessions' threads died with it, and what they had not saved is legitimately lost, as for its players.
 		for (const [key, list] of ghosts) {
-			for (const ghost of list) if (ghost.server === server) busy.delete(`ghost ${key} on ${server.name}`);
+			for (const ghost of list) {
+				if (ghost.server !== server) continue;
+				busy.delete(`ghost ${key} on ${server.name}`);
+				ledger.taint(ghost.profile.Data);
+			}
 		}
 		for (const [key, holder] of holders) {
 			if (holder !== server) continue;
@@ -673,6 +678,25 @@ interface StoredValue {
 	GlobalUpdates?: [number, Array<[number, number, boolean, { Gift?: string }]>];
 }
 
+/** Server names (and libraries) by JobId, for reports. */
+const serverByJob = new Map<string, string>();
+
+/** Where an item left a key's stored versions: the version that dropped it and its writer's session, for the report. */
+function whereItemWent(key: string, id: string): string {
+	let had: StoredValue | undefined;
+	for (const { info, value } of Runtime.store().history(STORE_NAME, undefined, key)) {
+		const stored = value as StoredValue | undefined;
+		const has = stored?.Data?.Items.includes(id) === true;
+		if (had !== undefined && !has) {
+			const session = (v: StoredValue | undefined) =>
+				`${serverByJob.get(v?.MetaData?.ActiveSession?.[1] ?? "") ?? "no lock"} #${v?.MetaData?.SessionLoadCount} Seq ${v?.Data?.Seq}`;
+			return `; dropped by version ${info.version} (${session(stored)}) after (${session(had)})`;
+		}
+		if (has) had = stored;
+	}
+	return had === undefined ? "; never stored on that key" : "";
+}
+
 /** Invariants 1, 2, 3, 4 and 7, over every version of every key and the final stored values. */
 function checkStore(ledger: Ledger, players: Player[]) {
 	const itemCopies = new Map<string, string[]>();
@@ -732,7 +756,8 @@ function checkStore(ledger: Ledger, players: Player[]) {
 			ledger.violate(
 				3,
 				item.key,
-				`item ${id}: ${copies.size()} copies (${copies.join(" ")}), expected ${expected} (${item.trail.join("; ")})`,
+				`item ${id}: ${copies.size()} copies (${copies.join(" ")}), expected ${expected} (${item.trail.join("; ")})` +
+					whereItemWent(item.key, id),
 				undefined,
 				[...item.keys, ...copies],
 			);
