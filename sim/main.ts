@@ -268,6 +268,26 @@ function run(options: Options) {
 			.size();
 	};
 
+	/** Whether the holder `jobId` rewrote its lock (a save: LastUpdate changed) since virtual time `since`. */
+	const holderWroteSince = (key: string, jobId: string, since: number) => {
+		const sinceMillis = Runtime.unixMillis() - (Runtime.now() - since) * 1000;
+		let lastUpdate: number | undefined;
+		for (const { info, value } of Runtime.store().history(STORE_NAME, undefined, key)) {
+			const meta = (value as StoredValue | undefined)?.MetaData;
+			const holder = meta?.ActiveSession?.[1] === jobId;
+			if (
+				info.updatedTime >= sinceMillis &&
+				holder &&
+				lastUpdate !== undefined &&
+				meta?.LastUpdate !== lastUpdate
+			) {
+				return true;
+			}
+			if (holder) lastUpdate = meta?.LastUpdate;
+		}
+		return false;
+	};
+
 	/** Whether the version before `jobId`'s latest take of the key's lock held no lock (it was free, not taken). */
 	const lockWasFreeBefore = (key: string, jobId: string) => {
 		const history = Runtime.store().history(STORE_NAME, undefined, key);
@@ -284,8 +304,10 @@ function run(options: Options) {
 	const checkSoleHolder = (player: Player, server: GameServer) => {
 		for (const ghost of ghosts.get(player.key) ?? []) {
 			if (ghost.server === server || ghost.server.sim.dead || !ghost.profile.IsActive()) continue;
-			// The original's own exception: a holder that could not write for the whole ForceLoad window loses it.
-			if (failedRequests(ghost.server, player.key, ghost.since) >= 8) {
+			// The original's own exception: a holder that could not write for the whole ForceLoad window (its 8 steps of
+			// 7 s) loses it. Any write it made after the request would have ended its session.
+			const window = Runtime.now() - ghost.since;
+			if (window >= 8 * 7 && !holderWroteSince(player.key, ghost.server.sim.jobId, ghost.since)) {
 				ledger.counts.handOffsUnwritable += 1;
 				continue;
 			}
@@ -674,7 +696,7 @@ function run(options: Options) {
 
 interface StoredValue {
 	Data?: SimData;
-	MetaData?: { SessionLoadCount: number; ActiveSession?: [number, string] };
+	MetaData?: { SessionLoadCount: number; ActiveSession?: [number, string]; LastUpdate?: number };
 	GlobalUpdates?: [number, Array<[number, number, boolean, { Gift?: string }]>];
 }
 
