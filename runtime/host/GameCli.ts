@@ -224,6 +224,7 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 	const options: EngineOptions = {
 		command: "test",
 		project: testProject,
+		tsconfig: join(privateDir, "tsconfig.json"),
 		verbose: flags.verbose === true,
 		specRoots: ["ServerScriptService/__Specs"],
 		testez: "ReplicatedStorage/__TestEZ",

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
+import { TsLocations } from "./TsLocations.js";
 
 export const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "engine");
 
@@ -59,6 +60,8 @@ export interface EngineOptions {
 	script?: string;
 	timeLimit?: number;
 	seed?: number;
+	/** The tsconfig of the roblox-ts build that runs: places in its Luau are then printed as TypeScript lines. */
+	tsconfig?: string;
 }
 
 /** Runs the engine once and resolves with the process exit code it returns. */
@@ -66,6 +69,7 @@ export async function runEngine(options: EngineOptions, write: (text: string) =>
 	const { LuauState } = await loadLuauWeb();
 	// The host's compile function needs the state that is created with it.
 	const holder: { state?: LuauStateLike } = {};
+	const locations = options.tsconfig === undefined ? undefined : TsLocations.load(options.tsconfig);
 	const host = {
 		readFile(path: string): string | undefined {
 			try {
@@ -75,8 +79,11 @@ export async function runEngine(options: EngineOptions, write: (text: string) =>
 			}
 		},
 		scan: (path: string) => scanTree(path),
-		compile: (source: string, chunkname: string) => holder.state!.loadstring(source, chunkname, false),
-		write,
+		compile: (source: string, chunkname: string, path?: string) => {
+			if (path !== undefined) locations?.noteChunk(chunkname, path);
+			return holder.state!.loadstring(source, chunkname, false);
+		},
+		write: locations === undefined ? write : (text: string) => write(locations.rewrite(text)),
 		wallClock: () => performance.now(),
 	};
 	const state = await LuauState.createAsync({});

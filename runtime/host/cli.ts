@@ -56,10 +56,12 @@ async function main() {
 	const [command, ...rest] = process.argv.slice(2);
 	const { flags, positional } = parse(rest);
 	const project = resolve(String(flags.project ?? "test.project.json"));
-	if (!flags["no-build"]) build(String(flags.tsconfig ?? "tsconfig.test.json"), project);
+	const tsconfig = resolve(String(flags.tsconfig ?? "tsconfig.test.json"));
+	if (!flags["no-build"]) build(tsconfig, project);
 	const options: EngineOptions = {
 		command: command === "run" ? "run" : "test",
 		project,
+		tsconfig,
 		verbose: flags.verbose === true,
 		showErrors: flags.errors === true,
 		timing: flags.timing === true,

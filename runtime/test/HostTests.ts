@@ -13,6 +13,7 @@ import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { benchTests } from "./BenchTests.js";
 import { simTests } from "./SimTests.js";
+import { lineMapTests, removeLineMapTemps } from "./LineMapTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -154,7 +155,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let failed = 0;
 	let skipped = 0;
 	try {
-		for (const [name, run] of [...hostTests, ...packageTests, ...simTests, ...benchTests]) {
+		for (const [name, run] of [...hostTests, ...lineMapTests, ...packageTests, ...simTests, ...benchTests]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
 				continue;
@@ -169,6 +170,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 		}
 	} finally {
 		removePackageTemps();
+		removeLineMapTemps();
 	}
 	return { passed, failed, skipped };
 }

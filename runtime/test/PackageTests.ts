@@ -58,6 +58,18 @@ function packOnce(): string {
 	return tarball;
 }
 
+/** The compiler options every roblox-ts game has (the standard template's), for the scratch games of host tests. */
+export const ROBLOX_TS_OPTIONS = {
+	allowSyntheticDefaultImports: true,
+	downlevelIteration: true,
+	module: "commonjs",
+	moduleResolution: "Node",
+	noLib: true,
+	strict: true,
+	target: "ESNext",
+	moduleDetection: "force",
+};
+
 export const packageTests: Array<[string, () => Promise<void> | void]> = [
 	[
 		"npm pack ships the compiled Luau and .d.ts files and nothing else",
@@ -114,14 +126,7 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 				join(game, "tsconfig.json"),
 				JSON.stringify({
 					compilerOptions: {
-						allowSyntheticDefaultImports: true,
-						downlevelIteration: true,
-						module: "commonjs",
-						moduleResolution: "Node",
-						noLib: true,
-						strict: true,
-						target: "ESNext",
-						moduleDetection: "force",
+						...ROBLOX_TS_OPTIONS,
 						typeRoots: ["node_modules/@rbxts", "node_modules/@rbxts-profile"],
 						types: ["types", "compiler-types"],
 						rootDir: "src",
