@@ -7,11 +7,12 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
+import { modelForEngine } from "./Rbxm.js";
 import { TsLocations } from "./TsLocations.js";
 
 export const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "engine");
 
-const MOUNTED_EXTENSIONS = [".lua", ".luau", ".json", ".txt"];
+const MOUNTED_EXTENSIONS = [".lua", ".luau", ".json", ".txt", ".rbxm", ".rbxmx"];
 
 /** Lists the files Rojo would mount under `root`, one per line, relative, folders ending in "/". */
 export function scanTree(root: string): string | undefined {
@@ -69,6 +70,7 @@ export async function runEngine(options: EngineOptions, write: (text: string) =>
 	const { LuauState } = await loadLuauWeb();
 	// The host's compile function needs the state that is created with it.
 	const holder: { state?: LuauStateLike } = {};
+	const modelStrings: string[] = [];
 	const locations = options.tsconfig === undefined ? undefined : TsLocations.load(options.tsconfig);
 	const host = {
 		readFile(path: string): string | undefined {
@@ -79,6 +81,8 @@ export async function runEngine(options: EngineOptions, write: (text: string) =>
 			}
 		},
 		scan: (path: string) => scanTree(path),
+		readModel: (path: string) => modelForEngine(path, modelStrings),
+		modelString: (id: number) => modelStrings[id],
 		compile: (source: string, chunkname: string, path?: string) => {
 			if (path !== undefined) locations?.noteChunk(chunkname, path);
 			return holder.state!.loadstring(source, chunkname, false);

@@ -3,53 +3,20 @@
  * fail to load or fail. They run before the Luau specs and their counts join the closing line.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { runEngine } from "../host/Launcher.js";
+import { dirname, join } from "node:path";
+import { runFixture } from "./Fixture.js";
 import { findCycles, importGraph } from "../host/ImportCycles.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests, removePackageTemps } from "./PackageTests.js";
 import { benchTests } from "./BenchTests.js";
 import { simTests } from "./SimTests.js";
 import { lineMapTests, removeLineMapTemps } from "./LineMapTests.js";
+import { rbxmTests } from "./RbxmTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
-
-const rbxtsDir = resolve("node_modules/@rbxts");
-
-/** Writes a throwaway Rojo project with the given Luau spec files, and runs the engine's test command on it. */
-async function runFixture(specs: Record<string, string>, timeLimit = 60): Promise<{ code: number; output: string }> {
-	const dir = mkdtempSync(join(tmpdir(), "runtime-fixture-"));
-	mkdirSync(join(dir, "specs"));
-	for (const [name, source] of Object.entries(specs)) writeFileSync(join(dir, "specs", `${name}.spec.lua`), source);
-	const project = {
-		name: "fixture",
-		tree: {
-			$className: "DataModel",
-			ReplicatedStorage: {
-				$className: "ReplicatedStorage",
-				rbxts_include: {
-					$className: "Folder",
-					node_modules: { $className: "Folder", "@rbxts": { $path: rbxtsDir } },
-				},
-			},
-			ServerScriptService: { $className: "ServerScriptService", Specs: { $path: "specs" } },
-		},
-	};
-	writeFileSync(join(dir, "default.project.json"), JSON.stringify(project));
-	const lines: string[] = [];
-	try {
-		const code = await runEngine(
-			{ command: "test", project: join(dir, "default.project.json"), timeLimit },
-			(text) => lines.push(text),
-		);
-		return { code, output: lines.join("\n") };
-	} finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
-}
 
 function closingLine(output: string): string {
 	const lines = output.split("\n");
@@ -155,7 +122,14 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 	let failed = 0;
 	let skipped = 0;
 	try {
-		for (const [name, run] of [...hostTests, ...lineMapTests, ...packageTests, ...simTests, ...benchTests]) {
+		for (const [name, run] of [
+			...hostTests,
+			...lineMapTests,
+			...rbxmTests,
+			...packageTests,
+			...simTests,
+			...benchTests,
+		]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
 				continue;
