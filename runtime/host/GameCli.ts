@@ -16,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
+import { jestModuleOf } from "./JestDetection.js";
 import { runEngine, type EngineOptions } from "./Launcher.js";
 
 const PRIVATE_DIR = ".rbxts-runtime";
@@ -225,6 +226,7 @@ async function test(root: string, flags: Record<string, string | boolean>) {
 		command: "test",
 		project: testProject,
 		tsconfig: join(privateDir, "tsconfig.json"),
+		jest: jestModuleOf(root),
 		verbose: flags.verbose === true,
 		specRoots: ["ServerScriptService/__Specs"],
 		testez: "ReplicatedStorage/__TestEZ",

@@ -61,6 +61,8 @@ export interface EngineOptions {
 	script?: string;
 	timeLimit?: number;
 	seed?: number;
+	/** The tree path of `@rbxts/jest`, when the game uses it: specs importing `@rbxts/jest-globals` run with it. */
+	jest?: string;
 	/** The tsconfig of the roblox-ts build that runs: places in its Luau are then printed as TypeScript lines. */
 	tsconfig?: string;
 }
@@ -83,8 +85,8 @@ export async function runEngine(options: EngineOptions, write: (text: string) =>
 		scan: (path: string) => scanTree(path),
 		readModel: (path: string) => modelForEngine(path, modelStrings),
 		modelString: (id: number) => modelStrings[id],
-		compile: (source: string, chunkname: string, path?: string) => {
-			if (path !== undefined) locations?.noteChunk(chunkname, path);
+		compile: (source: string, chunkname: string, path?: string | null) => {
+			if (typeof path === "string") locations?.noteChunk(chunkname, path);
 			return holder.state!.loadstring(source, chunkname, false);
 		},
 		write: locations === undefined ? write : (text: string) => write(locations.rewrite(text)),

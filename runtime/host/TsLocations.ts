@@ -176,8 +176,8 @@ export class TsLocations {
 /** A line of a Luau stack traceback: a place, then the function's name when it has one. */
 const FRAME = /^(\s*)(\S+:\d+)(?: function (\S+))?$/;
 
-/** Frames of the test framework and of the engine: they say nothing about the failing test. */
-const INTERNAL_FRAME = /testez|^engine\//i;
+/** Frames of the test frameworks (TestEZ; jest-lua and its packages) and of the engine. */
+const INTERNAL_FRAME = /testez|@jsdotlua|^engine\//i;
 
 /**
  * A failure's traceback without the framework's and engine's frames, each remaining frame indented under the

@@ -10,6 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { runHostTests } from "../test/HostTests.js";
+import { jestModuleOf } from "./JestDetection.js";
 import { runEngine, type EngineOptions } from "./Launcher.js";
 
 const CLOSING_LINE = /^\n?(\d+) passed, (\d+) failed, (\d+) skipped$/;
@@ -62,6 +63,7 @@ async function main() {
 		command: command === "run" ? "run" : "test",
 		project,
 		tsconfig,
+		jest: jestModuleOf(process.cwd()),
 		verbose: flags.verbose === true,
 		showErrors: flags.errors === true,
 		timing: flags.timing === true,

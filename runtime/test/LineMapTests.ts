@@ -11,6 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, syml
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runEngine } from "../host/Launcher.js";
+import { jestModuleOf } from "../host/JestDetection.js";
 import { codeFrame } from "../host/TsLocations.js";
 import { ROBLOX_TS_OPTIONS } from "./PackageTests.js";
 
@@ -92,6 +93,7 @@ async function runCorpus(): Promise<CorpusRun> {
 				project: join(dir, "default.project.json"),
 				tsconfig: join(dir, "tsconfig.json"),
 				specRoots: ["ServerScriptService/Specs"],
+				jest: jestModuleOf(resolve(".")),
 			},
 			(text) => texts.push(text),
 		);
@@ -113,25 +115,28 @@ export function removeLineMapTemps() {
 	corpusRun = undefined;
 }
 
-/** Every `file:line` marked `// <-` in the corpus, with the file named as the runner prints it (by its tail). */
-function markedLines(): Set<string> {
-	const marked = new Set<string>();
+/**
+ * Every `file:line` marked `// <-` in the corpus (the file named by its folder and name), with the number of
+ * failures that name it (`// <- 2` when two tests fail there).
+ */
+function markedLines(): Map<string, number> {
+	const marked = new Map<string, number>();
 	for (const folder of ["src", "test"]) {
 		for (const name of readdirSync(join(CORPUS, folder))) {
 			const lines = readFileSync(join(CORPUS, folder, name), "utf8").split("\n");
 			lines.forEach((line, i) => {
-				if (line.includes("// <-")) marked.add(`${folder}/${name.replace(/\.txt$/, "")}:${i + 1}`);
+				const mark = /\/\/ <-(?: (\d+))?$/.exec(line);
+				if (mark) marked.set(`${folder}/${name.replace(/\.txt$/, "")}:${i + 1}`, Number(mark[1] ?? 1));
 			});
 		}
 	}
 	return marked;
 }
 
-/** The first place a failure names: `<folder>/<file>.ts:<line>`, or what stands in its place. */
+/** The first place a failure names: `<folder>/<file>.ts:<line>`, or its first line when it names none. */
 function firstPlace(failure: string): string {
-	const message = failure.split("\n").find((line) => line.startsWith("  ") && line.trim() !== "") ?? "";
-	const match = /(src|test)\/([\w.]+\.ts):(\d+)/.exec(message);
-	return match === null ? message.trim() : `${match[1]}/${match[2]}:${match[3]}`;
+	const match = /(src|test)\/([\w.]+\.ts):(\d+)/.exec(failure);
+	return match === null ? failure.trim().split("\n")[0] : `${match[1]}/${match[2]}:${match[3]}`;
 }
 
 export const lineMapTests: Array<[string, () => Promise<void> | void]> = [
@@ -140,7 +145,8 @@ export const lineMapTests: Array<[string, () => Promise<void> | void]> = [
 		async () => {
 			const { failures, output } = await runCorpus();
 			const marked = markedLines();
-			assert.equal(failures.length, marked.size, `one failure per marked line expected:\n${output}`);
+			const expected = [...marked.values()].reduce((sum, n) => sum + n, 0);
+			assert.equal(failures.length, expected, `one failure per mark expected:\n${output}`);
 			const missed = failures.filter((failure) => !marked.has(firstPlace(failure)));
 			const hitRate = (failures.length - missed.length) / failures.length;
 			assert.ok(
@@ -178,6 +184,26 @@ export const lineMapTests: Array<[string, () => Promise<void> | void]> = [
 			);
 			// The test framework's and the engine's own frames are left out.
 			assert.ok(!/testez|engine\//i.test(failure), failure);
+		},
+	],
+	[
+		"a game with @rbxts/jest runs its Jest specs beside its TestEZ specs, counted in the same closing line",
+		async () => {
+			const { failures, output } = await runCorpus();
+			const diff = failures.find((text) => text.includes("an inventory, with Jest finds by name"));
+			assert.ok(diff, output);
+			assert.match(diff, /expect\(received\)\.toEqual\(expected\) -- deep equality/);
+			assert.match(diff, /- {3}"price": 5,\n {2}\+ {3}"price": 4,/);
+			assert.match(diff, /at [^\n]*\/test\/jest\.spec\.ts:18\n/);
+			assert.ok(!diff.includes("\u001b[") && !diff.includes("@jsdotlua"), diff);
+			// it.each runs each case; only the third fails.
+			const each = failures.filter((text) => text.includes("nested doubles"));
+			assert.deepEqual(
+				each.map((text) => text.split("\n")[1]),
+				["FAIL 30) an inventory, with Jest nested doubles 3"],
+			);
+			// TestEZ's passing tests and Jest's (adds up prices, doubles 1 and 2), and Jest's it.skip.
+			assert.match(output, /\n5 passed, 49 failed, 1 skipped$/);
 		},
 	],
 ];
