@@ -58,6 +58,9 @@ function packOnce(): string {
 	return tarball;
 }
 
+/** Jest Roblox as a game installs it: the runner and the globals specs import. */
+const JEST_PACKAGES = ["@rbxts/jest@0.1.0", "@rbxts/jest-globals@0.1.0"];
+
 /** The compiler options every roblox-ts game has (the standard template's), for the scratch games of host tests. */
 export const ROBLOX_TS_OPTIONS = {
 	allowSyntheticDefaultImports: true,
@@ -287,6 +290,13 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			const failing = spawnSync("npx", ["rbxts-runtime", "test"], { cwd: game, encoding: "utf8" });
 			assert.equal(failing.status, 1, failing.stdout);
 			assert.match(failing.stdout, /fails on purpose/);
+			// ... and names the TypeScript file and line, with the line in a code frame.
+			assert.match(
+				failing.stdout,
+				/\n {2}test\/failing\.spec\.ts:3: Expected value "3" \(number\), got "2" \(number\)/,
+			);
+			assert.match(failing.stdout, /\n {4}> 3 \| {5}expect\(1 \+ 1\)\.to\.equal\(3\);\n/);
+			assert.ok(!failing.stdout.includes("__Specs"), failing.stdout);
 			assert.match(failing.stdout, /\n1 passed, 1 failed, 0 skipped/);
 
 			// --filter and --verbose: the filtered-out file says so.
@@ -300,6 +310,34 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			);
 			assert.equal(filtered.status, 0, filtered.stdout);
 			assert.match(filtered.stdout, /failing\.spec +0 tests run \(1 filtered out\)/);
+
+			// With @rbxts/jest installed, a spec written with Jest runs too, its failure at its TypeScript line.
+			run(
+				"npm",
+				["install", "--save-dev", "--prefer-offline", "--no-audit", "--no-fund", ...JEST_PACKAGES],
+				game,
+			);
+			writeFileSync(
+				join(game, "test", "jest.spec.ts"),
+				[
+					'import { describe, expect, it } from "@rbxts/jest-globals";',
+					"",
+					'describe("coins", () => {',
+					'\tit("add up", () => {',
+					"\t\texpect(2 + 3).toBe(5);",
+					"\t});",
+					'\tit("fail to add up on purpose", () => {',
+					"\t\texpect(2 + 2).toBe(5);",
+					"\t});",
+					"});",
+					"",
+				].join("\n"),
+			);
+			const jest = spawnSync("npx", ["rbxts-runtime", "test"], { cwd: game, encoding: "utf8" });
+			assert.equal(jest.status, 1, jest.stdout + jest.stderr);
+			assert.match(jest.stdout, /coins fail to add up on purpose\n {2}expect\(received\)\.toBe\(expected\)/);
+			assert.match(jest.stdout, /at test\/jest\.spec\.ts:8\n/);
+			assert.match(jest.stdout, /\n2 passed, 2 failed, 0 skipped/);
 
 			// The game's own build is untouched, and nothing was left in the temp folder.
 			assert.deepEqual(hashTree(join(game, "out")), before.out);
