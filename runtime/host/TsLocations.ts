@@ -101,7 +101,8 @@ export class TsLocations {
 	noteChunk(chunkName: string, luauPath: string): void {
 		const name = chunkName.replace(/^[=@]/, "");
 		const path = resolve(luauPath);
-		if (this.chunks.get(name) === path) return;
+		// Only chunks of this build: packages' Luau has no TypeScript to name.
+		if (this.chunks.get(name) === path || this.sourceOf(path) === undefined) return;
 		this.chunks.set(name, path);
 		// Longest names first, so that `a.b.spec` is not read as `a.b` followed by text.
 		const names = [...this.chunks.keys()].sort((x, y) => y.length - x.length);
