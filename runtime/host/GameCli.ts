@@ -16,6 +16,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseCommandLine, parseSeconds, UsageError, usageOf, type InitArgs, type TestArgs } from "./CliArgs.js";
+import { jestModuleOf } from "./JestDetection.js";
 import type { EngineOptions } from "./Launcher.js";
 import { newestChange } from "./NewestChange.js";
 import { githubAnnotations } from "./reporters/GithubReporter.js";
@@ -216,7 +217,7 @@ function prepare(root: string, config: Config) {
 	const testProject = join(privateDir, "test.project.json");
 	writeFileSync(testProject, JSON.stringify({ name: `${project.name ?? "game"}-specs`, tree }, undefined, "\t"));
 
-	return { privateDir, testProject, specsDir, sourceDir, specsRel, tsconfigFile, projectFile };
+	return { root, privateDir, testProject, specsDir, sourceDir, specsRel, tsconfigFile, projectFile };
 }
 
 type Prepared = ReturnType<typeof prepare>;
@@ -271,6 +272,8 @@ async function runOnce(args: TestArgs, config: Config, prepared: Prepared, files
 	const options: EngineOptions = {
 		command: "test",
 		project: prepared.testProject,
+		tsconfig: join(prepared.privateDir, "tsconfig.json"),
+		jest: jestModuleOf(prepared.root),
 		verbose: args.verbose,
 		specRoots: files ?? ["ServerScriptService/__Specs"],
 		testez: "ReplicatedStorage/__TestEZ",

@@ -8,11 +8,13 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { guardLoops } from "./LoopGuard.js";
 import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
+import { modelForEngine } from "./Rbxm.js";
 import type { EngineEvent } from "./RunResults.js";
+import { TsLocations } from "./TsLocations.js";
 
 export const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "engine");
 
-const MOUNTED_EXTENSIONS = [".lua", ".luau", ".json", ".txt"];
+const MOUNTED_EXTENSIONS = [".lua", ".luau", ".json", ".txt", ".rbxm", ".rbxmx"];
 
 /** Lists the files Rojo would mount under `root`, one per line, relative, folders ending in "/". */
 export function scanTree(root: string): string | undefined {
@@ -63,6 +65,10 @@ export interface EngineOptions {
 	/** Real seconds a test may run before the watchdog stops it (0: never). */
 	timeout?: number;
 	seed?: number;
+	/** The tree path of `@rbxts/jest`, when the game uses it: specs importing `@rbxts/jest-globals` run with it. */
+	jest?: string;
+	/** The tsconfig of the roblox-ts build that runs: places in its Luau are then printed as TypeScript lines. */
+	tsconfig?: string;
 }
 
 /**
@@ -77,6 +83,8 @@ export async function runEngine(
 	const { LuauState } = await loadLuauWeb();
 	// The host's compile function needs the state that is created with it.
 	const holder: { state?: LuauStateLike } = {};
+	const modelStrings: string[] = [];
+	const locations = options.tsconfig === undefined ? undefined : TsLocations.load(options.tsconfig);
 	const host = {
 		readFile(path: string): string | undefined {
 			try {
@@ -86,10 +94,19 @@ export async function runEngine(
 			}
 		},
 		scan: (path: string) => scanTree(path),
-		compile: (source: string, chunkname: string, guard?: boolean) =>
-			holder.state!.loadstring(guard === true ? guardLoops(source) : source, chunkname, false),
-		write,
-		event: (json: string) => event(JSON.parse(json) as EngineEvent),
+		readModel: (path: string) => modelForEngine(path, modelStrings),
+		modelString: (id: number) => modelStrings[id],
+		// `guard`: game and spec chunks get the watchdog's loop checks (line structure kept, so places still map);
+		// `path`: the file the chunk was read from, whose places are then named in TypeScript.
+		compile: (source: string, chunkname: string, guard?: boolean, path?: string | null) => {
+			if (typeof path === "string") locations?.noteChunk(chunkname, path);
+			return holder.state!.loadstring(guard === true ? guardLoops(source) : source, chunkname, false);
+		},
+		write: locations === undefined ? write : (text: string) => write(locations.rewrite(text)),
+		event: (json: string) => {
+			const parsed = JSON.parse(json) as EngineEvent;
+			event(locations === undefined ? parsed : locations.mapEvent(parsed));
+		},
 		wallClock: () => performance.now(),
 	};
 	const state = await LuauState.createAsync({});

@@ -149,7 +149,23 @@ export function loadLuauWeb(): Promise<LuauModule> {
 			writeFileSync(indexPath + suffix, patchedIndex);
 			renameSync(indexPath + suffix, indexPath);
 		}
-		return (await import(pathToFileURL(indexPath).href)) as LuauModule;
+		// A query makes Node load the module anew after freshLuauHeap(): a new instance, with a wasm heap of its own.
+		const query = heapGeneration === 0 ? "" : `?heap=${heapGeneration}`;
+		return (await import(pathToFileURL(indexPath).href + query)) as LuauModule;
 	})();
 	return loaded;
+}
+
+let heapGeneration = 0;
+
+/**
+ * Makes the next runs use a new wasm heap. Every Luau state of a luau-web instance lives in its one heap (at most
+ * 4 GB) and the states of finished runs are never closed (luau-web's destroy() leaves the instance unable to load
+ * chunks in later states), so a process that runs the engine many times, as `npm test` does with its host tests
+ * before the specs, starts the specs on a fresh heap. The old heap stays in memory until the process ends (Node
+ * keeps every module it loaded), which costs RAM, not room in the new heap.
+ */
+export function freshLuauHeap(): void {
+	heapGeneration++;
+	loaded = undefined;
 }

@@ -17,6 +17,16 @@ export interface TestResult {
 	realMs?: number;
 	/** Errors raised by the game's scripts (in any server of the test's world) while the test ran. */
 	scriptErrors?: string[];
+	/** The TypeScript file and line its errors name first, when the run maps places (runtime/host/TsLocations.ts). */
+	location?: TsLocation;
+	/** A few numbered lines of TypeScript around `location`, its line marked with `>`. */
+	codeFrame?: string;
+}
+
+/** A place in the game's TypeScript: the file relative to where the runner was started, and the line. */
+export interface TsLocation {
+	file: string;
+	line: number;
 }
 
 /** A failure that belongs to a spec file rather than to one of its tests: it failed to load or to plan. */
@@ -24,6 +34,8 @@ export interface FileError {
 	file: string;
 	message: string;
 	scriptErrors?: string[];
+	location?: TsLocation;
+	codeFrame?: string;
 }
 
 export type EngineEvent =
@@ -34,7 +46,15 @@ export type EngineEvent =
 
 export type Failure = { kind: "test"; test: TestResult } | { kind: "file"; error: FileError };
 
-/** Turns a failure into the text every reporter shows: its name, its errors, then the game's script errors. */
+/** The TypeScript place of a failure, when the run mapped one. */
+export function locationOf(failure: Failure): TsLocation | undefined {
+	return failure.kind === "test" ? failure.test.location : failure.error.location;
+}
+
+/**
+ * Turns a failure into the text every reporter shows: its name, its errors with the code frame of their TypeScript
+ * place under the line that names it, then the game's script errors.
+ */
 export function formatFailure(failure: Failure): string {
 	const [title, messages, scriptErrors] =
 		failure.kind === "test"
@@ -43,11 +63,25 @@ export function formatFailure(failure: Failure): string {
 	// Each message's own lines (its stack) are indented under it, so one failure reads as one block.
 	const block = (texts: string[], pad: string) =>
 		texts.map((text) => pad + text.replace(/\s+$/, "").split("\n").join(`\n${pad}`)).join("\n");
-	let text = `${title}\n${block(messages, "  ")}`;
+	let text = `${title}\n${withCodeFrame(block(messages, "  "), failure)}`;
 	if (scriptErrors !== undefined && scriptErrors.length > 0) {
 		text += `\n  Errors in the game's scripts during this test:\n${block(scriptErrors, "    ")}`;
 	}
 	return text;
+}
+
+/** `text` with the failure's code frame after the first line naming its place, set off by blank lines. */
+function withCodeFrame(text: string, failure: Failure): string {
+	const location = locationOf(failure);
+	const frame = failure.kind === "test" ? failure.test.codeFrame : failure.error.codeFrame;
+	if (location === undefined || frame === undefined) return text;
+	const lines = text.split("\n");
+	const at = lines.findIndex((line) => line.includes(`${location.file}:${location.line}`));
+	if (at === -1) return text;
+	const indent = `${/^\s*/.exec(lines[at])![0]}  `;
+	lines.splice(at + 1, 0, "", ...frame.split("\n").map((line) => indent + line), "");
+	while (lines[lines.length - 1].trim() === "") lines.pop();
+	return lines.join("\n");
 }
 
 function withoutType<T extends { type: string }>(event: T): Omit<T, "type"> {

@@ -12,7 +12,9 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runHostTests } from "../test/HostTests.js";
+import { jestModuleOf } from "./JestDetection.js";
 import { runEngine, type EngineOptions } from "./Launcher.js";
+import { freshLuauHeap } from "./LuauVm.js";
 import { runSpecs } from "./SpecRun.js";
 
 const CLOSING_LINE = /^\n?(\d+) passed, (\d+) failed, (\d+) skipped$/;
@@ -58,10 +60,13 @@ async function main() {
 	const [command, ...rest] = process.argv.slice(2);
 	const { flags, positional } = parse(rest);
 	const project = resolve(flags.project ?? "test.project.json");
-	if (!flags["no-build"]) build(flags.tsconfig ?? "tsconfig.test.json", project);
+	const tsconfig = resolve(flags.tsconfig ?? "tsconfig.test.json");
+	if (!flags["no-build"]) build(tsconfig, project);
 	const options: EngineOptions = {
 		command: command === "run" ? "run" : "test",
 		project,
+		tsconfig,
+		jest: jestModuleOf(process.cwd()),
 		verbose: flags.verbose === true,
 		showErrors: flags.errors === true,
 		// The library's heaviest specs take some seconds of real time on a busy machine.
@@ -84,6 +89,9 @@ async function main() {
 	}
 	// The runtime's own host-side checks run first; their counts join the engine's closing line.
 	const host = await runHostTests(options.filter, write);
+	// The host tests ran the engine many times, jest-lua included: the specs (some of which fill DataStore keys to
+	// their 4 MB limit) start on a heap of their own.
+	freshLuauHeap();
 	let ran = host.passed + host.failed;
 	const { code } = await runSpecs(
 		{ ...options, command: "test" },

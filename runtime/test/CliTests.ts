@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { RunResults, type EngineEvent } from "../host/RunResults.js";
+import { formatFailure, RunResults, type EngineEvent } from "../host/RunResults.js";
 import { githubAnnotations } from "../host/reporters/GithubReporter.js";
 import { jsonReport } from "../host/reporters/JsonReporter.js";
 import { junitReport } from "../host/reporters/JunitReporter.js";
@@ -247,6 +247,44 @@ export const cliTests: HostTest[] = [
 				github,
 			);
 			assert.equal(github.trimEnd().split("\n").length, 1, "one line per failure: newlines are escaped");
+		},
+	],
+	[
+		"a failure mapped to TypeScript prints its code frame under the line naming it, and every reporter carries it",
+		() => {
+			const mapped: EngineEvent[] = [
+				SAMPLE[0],
+				SAMPLE[1],
+				{
+					...(SAMPLE[2] as EngineEvent & { type: "test" }),
+					errors: ['test/shop.spec.ts:4: Expected "1", got "2"\n  at test/shop.spec.ts:4'],
+					location: { file: "test/shop.spec.ts", line: 4 },
+					codeFrame: "  3 | it(() => {\n> 4 |   expect(a).to.equal(1);\n  5 | });",
+				},
+			];
+			const run = results(mapped);
+			const [failure] = run.failures();
+			assert.equal(
+				formatFailure(failure),
+				[
+					"shop sells <swords> & shields",
+					'  test/shop.spec.ts:4: Expected "1", got "2"',
+					"",
+					"      3 | it(() => {",
+					"    > 4 |   expect(a).to.equal(1);",
+					"      5 | });",
+					"",
+					"    at test/shop.spec.ts:4",
+				].join("\n"),
+			);
+			// The mapped place wins over the spec module's path the caller offers.
+			const github = githubAnnotations(run, () => ({ file: "ServerScriptService/__Specs/shop.spec" }));
+			assert.ok(github.startsWith("::error file=test/shop.spec.ts,line=4,title="), github);
+			assert.match(junitReport(run), /<testcase name="shop sells [^>]* file="test\/shop\.spec\.ts" line="4">/);
+			const json = JSON.parse(jsonReport(run, false)) as {
+				files: Array<{ tests: Array<{ location?: { file: string; line: number } }> }>;
+			};
+			assert.deepEqual(json.files[0].tests[0].location, { file: "test/shop.spec.ts", line: 4 });
 		},
 	],
 	[

@@ -3,13 +3,12 @@
  * fail to load or fail. They run before the Luau specs and their counts join the closing line.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { runSpecs } from "../host/SpecRun.js";
-import type { EngineOptions } from "../host/Launcher.js";
-import type { RunResults } from "../host/RunResults.js";
+import { dirname, join } from "node:path";
+import { runFixture } from "./Fixture.js";
+import { JEST_MODULE } from "../host/JestDetection.js";
 import { findCycles, importGraph } from "../host/ImportCycles.js";
 import { patchGlue, removeMemoryMaximum } from "../host/LuauVm.js";
 import { packageTests, removePackageTemps } from "./PackageTests.js";
@@ -18,51 +17,10 @@ import { cliTests } from "./CliTests.js";
 import { simTests } from "./SimTests.js";
 import { gameTests } from "./GameTests.js";
 import { readmeWithList } from "../host/EmulatedList.js";
+import { lineMapTests, removeLineMapTemps } from "./LineMapTests.js";
+import { rbxmTests } from "./RbxmTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
-
-const rbxtsDir = resolve("node_modules/@rbxts");
-
-/** Writes a throwaway Rojo project with the given Luau spec files, and runs the engine's test command on it. */
-async function runFixture(
-	specs: Record<string, string>,
-	timeLimit = 60,
-	extra: Partial<EngineOptions> & { passWithNoTests?: boolean } = {},
-): Promise<{ code: number; output: string; results: RunResults }> {
-	const dir = mkdtempSync(join(tmpdir(), "runtime-fixture-"));
-	mkdirSync(join(dir, "specs"));
-	// A name with its extension is written as is (a server script beside the specs); others are spec modules.
-	for (const [name, source] of Object.entries(specs)) {
-		writeFileSync(join(dir, "specs", name.endsWith(".lua") ? name : `${name}.spec.lua`), source);
-	}
-	const project = {
-		name: "fixture",
-		tree: {
-			$className: "DataModel",
-			ReplicatedStorage: {
-				$className: "ReplicatedStorage",
-				rbxts_include: {
-					$className: "Folder",
-					node_modules: { $className: "Folder", "@rbxts": { $path: rbxtsDir } },
-				},
-			},
-			ServerScriptService: { $className: "ServerScriptService", Specs: { $path: "specs" } },
-		},
-	};
-	writeFileSync(join(dir, "default.project.json"), JSON.stringify(project));
-	const lines: string[] = [];
-	try {
-		const { passWithNoTests, ...options } = extra;
-		const { code, results } = await runSpecs(
-			{ ...options, command: "test", project: join(dir, "default.project.json"), timeLimit },
-			(text) => lines.push(text),
-			{ passWithNoTests },
-		);
-		return { code, output: lines.join("\n"), results };
-	} finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
-}
 
 function closingLine(output: string): string {
 	const lines = output.split("\n");
@@ -236,6 +194,49 @@ export const hostTests: HostTest[] = [
 		},
 	],
 	[
+		"each Jest test gets a fresh world too: its file is loaded anew, and DataStore contents and servers do not carry over",
+		async () => {
+			const { output, results } = await runFixture(
+				{
+					Isolation: [
+						'local rbxts = game:GetService("ReplicatedStorage").rbxts_include.node_modules["@rbxts"]',
+						'local JestGlobals = require(rbxts["jest-globals"].src)',
+						"local describe, it, expect = JestGlobals.describe, JestGlobals.it, JestGlobals.expect",
+						'local store = function() return game:GetService("DataStoreService"):GetDataStore("S") end',
+						"local count = 0",
+						'describe("jest", function()',
+						'	it("sets data and a server", function()',
+						"		count += 1",
+						'		store():SetAsync("k", 1)',
+						'		RuntimeHarness.startServer({ name = "Extra" })',
+						"		expect(count).toBe(1)",
+						"	end)",
+						'	it("sees none of it", function()',
+						"		count += 1",
+						"		expect(count).toBe(1)",
+						"		expect(#RuntimeHarness.servers()).toBe(1)",
+						'		expect(store():GetAsync("k")).toBe(nil)',
+						"	end)",
+						'	it.skip("is skipped", function() end)',
+						"end)",
+						"",
+					].join("\n"),
+				},
+				60,
+				{ jest: JEST_MODULE },
+			);
+			assert.equal(closingLine(output), "2 passed, 0 failed, 1 skipped", output);
+			assert.deepEqual(
+				results.tests.map((test) => [test.name, test.status]),
+				[
+					["jest sets data and a server", "passed"],
+					["jest sees none of it", "passed"],
+					["jest is skipped", "skipped"],
+				],
+			);
+		},
+	],
+	[
 		"an error in a game script appears next to the test it broke, without --verbose",
 		async () => {
 			const { output } = await runFixture({
@@ -294,6 +295,8 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 		for (const [name, run] of [
 			...hostTests,
 			...cliTests,
+			...lineMapTests,
+			...rbxmTests,
 			...packageTests,
 			...gameTests,
 			...simTests,
@@ -313,6 +316,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 		}
 	} finally {
 		removePackageTemps();
+		removeLineMapTemps();
 	}
 	return { passed, failed, skipped };
 }

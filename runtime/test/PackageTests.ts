@@ -60,6 +60,21 @@ export function packOnce(): string {
 	return tarball;
 }
 
+/** Jest Roblox as a game installs it: the runner and the globals specs import. */
+const JEST_PACKAGES = ["@rbxts/jest@0.1.0", "@rbxts/jest-globals@0.1.0"];
+
+/** The compiler options every roblox-ts game has (the standard template's), for the scratch games of host tests. */
+export const ROBLOX_TS_OPTIONS = {
+	allowSyntheticDefaultImports: true,
+	downlevelIteration: true,
+	module: "commonjs",
+	moduleResolution: "Node",
+	noLib: true,
+	strict: true,
+	target: "ESNext",
+	moduleDetection: "force",
+};
+
 export const packageTests: Array<[string, () => Promise<void> | void]> = [
 	[
 		"npm pack ships the compiled Luau and .d.ts files and nothing else",
@@ -116,14 +131,7 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 				join(game, "tsconfig.json"),
 				JSON.stringify({
 					compilerOptions: {
-						allowSyntheticDefaultImports: true,
-						downlevelIteration: true,
-						module: "commonjs",
-						moduleResolution: "Node",
-						noLib: true,
-						strict: true,
-						target: "ESNext",
-						moduleDetection: "force",
+						...ROBLOX_TS_OPTIONS,
 						typeRoots: ["node_modules/@rbxts", "node_modules/@rbxts-profile"],
 						types: ["types", "compiler-types"],
 						rootDir: "src",
@@ -280,6 +288,13 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			const failing = spawnSync("npx", ["rbxts-runtime", "test"], { cwd: game, encoding: "utf8", env });
 			assert.equal(failing.status, 1, failing.stdout);
 			assert.match(failing.stdout, /fails on purpose/);
+			// ... and names the TypeScript file and line, with the line in a code frame.
+			assert.match(
+				failing.stdout,
+				/\n {2}test\/failing\.spec\.ts:3: Expected value "3" \(number\), got "2" \(number\)/,
+			);
+			assert.match(failing.stdout, /\n {4}> 3 \| {5}expect\(1 \+ 1\)\.to\.equal\(3\);\n/);
+			assert.ok(!failing.stdout.includes("__Specs"), failing.stdout);
 			assert.match(failing.stdout, /\n1 passed, 1 failed, 0 skipped/);
 
 			// --filter and --verbose: the filtered-out file says so.
@@ -316,11 +331,58 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 			);
 			assert.equal(hung.status, 1, hung.stdout + hung.stderr);
 			assert.match(hung.stdout, /hang spins for ever\n {2}stopped by the watchdog after 2 s of real time/);
-			assert.match(hung.stdout, /stuck at:\n.*__Specs\.hang\.spec:\d+/);
+			// Where it was stuck is named in TypeScript too: the loop's line.
+			assert.match(hung.stdout, /stuck at:\n.*test\/hang\.spec\.ts:7/);
 			assert.match(hung.stdout, /\n1 passed, 2 failed, 0 skipped/);
 			const report = readFileSync(join(game, "report.xml"), "utf8");
 			assert.equal(report.match(/<testcase /g)?.length, 3, report);
+			// Each failed testcase carries the TypeScript file and line its failure names.
+			assert.match(
+				report,
+				/<testcase name="failing fails on purpose" [^>]* file="test\/failing\.spec\.ts" line="3">/,
+			);
 			rmSync(join(game, "report.xml"));
+			rmSync(join(game, "test", "hang.spec.ts"));
+
+			// GitHub Actions annotations point at the TypeScript line.
+			const github = spawnSync("npx", ["rbxts-runtime", "test", "--no-build", "--reporter", "github"], {
+				cwd: game,
+				encoding: "utf8",
+				env,
+			});
+			assert.equal(github.status, 1, github.stdout + github.stderr);
+			assert.match(
+				github.stdout,
+				/^::error file=test\/failing\.spec\.ts,line=3,title=failing fails on purpose::/m,
+			);
+
+			// With @rbxts/jest installed, a spec written with Jest runs too, its failure at its TypeScript line.
+			run(
+				"npm",
+				["install", "--save-dev", "--prefer-offline", "--no-audit", "--no-fund", ...JEST_PACKAGES],
+				game,
+			);
+			writeFileSync(
+				join(game, "test", "jest.spec.ts"),
+				[
+					'import { describe, expect, it } from "@rbxts/jest-globals";',
+					"",
+					'describe("coins", () => {',
+					'\tit("add up", () => {',
+					"\t\texpect(2 + 3).toBe(5);",
+					"\t});",
+					'\tit("fail to add up on purpose", () => {',
+					"\t\texpect(2 + 2).toBe(5);",
+					"\t});",
+					"});",
+					"",
+				].join("\n"),
+			);
+			const jest = spawnSync("npx", ["rbxts-runtime", "test"], { cwd: game, encoding: "utf8", env });
+			assert.equal(jest.status, 1, jest.stdout + jest.stderr);
+			assert.match(jest.stdout, /coins fail to add up on purpose\n {2}expect\(received\)\.toBe\(expected\)/);
+			assert.match(jest.stdout, /at test\/jest\.spec\.ts:8\n/);
+			assert.match(jest.stdout, /\n2 passed, 2 failed, 0 skipped/);
 
 			// The game's own build is untouched, and nothing was left in the temp folder.
 			assert.deepEqual(hashTree(join(game, "out")), before.out);

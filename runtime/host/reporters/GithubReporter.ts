@@ -1,4 +1,4 @@
-import { formatFailure, type RunResults } from "../RunResults.js";
+import { formatFailure, locationOf, type RunResults } from "../RunResults.js";
 
 /** Where a failure points in the game's sources; `line` only when it is known. */
 export interface SourceLocation {
@@ -11,8 +11,9 @@ const escapeData = (text: string) => text.replace(/%/g, "%25").replace(/\r/g, "%
 const escapeProperty = (text: string) => escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 /**
- * GitHub Actions annotations, one `::error` line per failure, at the source file `locate` gives (the spec module's
- * path when it gives none), so each failure shows on the pull request's diff.
+ * GitHub Actions annotations, one `::error` line per failure, at the TypeScript file and line the failure names
+ * (else the source file `locate` gives, else the spec module's path), so each failure shows on the pull request's
+ * diff.
  */
 export function githubAnnotations(
 	results: RunResults,
@@ -25,7 +26,7 @@ export function githubAnnotations(
 				failure.kind === "test"
 					? [failure.test.file, failure.test.name, failure.test.errors[0] ?? ""]
 					: [failure.error.file, `${failure.error.file} could not run`, failure.error.message];
-			const where = locate(file, message) ?? { file };
+			const where = locationOf(failure) ?? locate(file, message) ?? { file };
 			const properties = [`file=${escapeProperty(where.file)}`];
 			if (where.line !== undefined) properties.push(`line=${where.line}`);
 			properties.push(`title=${escapeProperty(title)}`);

@@ -2,7 +2,7 @@ import { formatFailure, type RunResults } from "../RunResults.js";
 
 /**
  * The run as one JSON document, for tools: the totals, then each spec file with its tests (status, errors, virtual
- * and real time) and the errors that kept it from running.
+ * and real time, the TypeScript file and line a failure names) and the errors that kept it from running.
  */
 export function jsonReport(results: RunResults, success: boolean): string {
 	const totals = results.totals();
@@ -24,6 +24,7 @@ export function jsonReport(results: RunResults, success: boolean): string {
 					scriptErrors: test.scriptErrors ?? [],
 					virtualSeconds: test.virtualSeconds,
 					realMs: test.realMs,
+					location: test.location,
 				})),
 			})),
 		},

@@ -11,7 +11,8 @@ const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
 
 /**
  * The run as JUnit XML, which CI services read: a testsuite per spec file, a testcase per test with its real time
- * (its virtual time as a property), and a failed testcase for a spec file that could not run.
+ * (its virtual time as a property, the TypeScript file and line a failure names as attributes), and a failed
+ * testcase for a spec file that could not run.
  */
 export function junitReport(results: RunResults): string {
 	const totals = results.totals();
@@ -28,7 +29,12 @@ export function junitReport(results: RunResults): string {
 				return `    <testcase name="(spec file)" classname="${escapeXml(file)}" time="0.000">\n      <failure message="the spec file could not run">${text}</failure>\n    </testcase>`;
 			}),
 			...tests.map((test) => {
-				const head = `    <testcase name="${escapeXml(test.name)}" classname="${escapeXml(file)}" time="${seconds(test.realMs)}">`;
+				// file and line, as pytest and Jest's junit reporters write them, for tools that link to the source.
+				const where =
+					test.location === undefined
+						? ""
+						: ` file="${escapeXml(test.location.file)}" line="${test.location.line}"`;
+				const head = `    <testcase name="${escapeXml(test.name)}" classname="${escapeXml(file)}" time="${seconds(test.realMs)}"${where}>`;
 				const property =
 					test.virtualSeconds === undefined
 						? ""
