@@ -396,7 +396,7 @@ export const packageTests: Array<[string, () => Promise<void> | void]> = [
 
 			// --watch: an edited spec is rebuilt and rerun, alone.
 			rmSync(join(game, "test", "failing.spec.ts"));
-			rmSync(join(game, "test", "hang.spec.ts"));
+			rmSync(join(game, "test", "jest.spec.ts"));
 			await watchRerun(game, env);
 		},
 	],
