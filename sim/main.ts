@@ -143,9 +143,11 @@ function run(options: Options) {
 		seed: options.seed,
 	});
 	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.5 }, loss: options.seed % 2 === 1 ? 0.5 : 0 });
+	// MemoryStore faults draw from their own generator, so the rest of a seed's scenario stays what it was.
+	const memoryRng = new Random(options.seed + 7);
 	const memoryOutages: Array<{ from: number; to: number }> = [];
 	for (let i = 0; i < outageCount; i++) {
-		const from = rng.NextNumber(60, math.max(61, hoursLimit - 120));
+		const from = memoryRng.NextNumber(60, math.max(61, hoursLimit - 120));
 		memoryOutages.push({ from, to: from + 60 });
 	}
 	/** Servers cut off from MemoryStoreService right now. */
@@ -208,9 +210,9 @@ function run(options: Options) {
 			ending: false,
 			players: [],
 		};
-		if (rng.NextNumber() < CONDITIONS.memoryStoreCut) {
-			const cutAt = rng.NextNumber(0, math.max(1, server.endsAt - server.startedAt));
-			const cutFor = rng.NextNumber(60, 600);
+		if (memoryRng.NextNumber() < CONDITIONS.memoryStoreCut) {
+			const cutAt = memoryRng.NextNumber(0, math.max(1, server.endsAt - server.startedAt));
+			const cutFor = memoryRng.NextNumber(60, 600);
 			task.delay(cutAt, () => {
 				memoryCut.push(name);
 				configureMemoryStore();
@@ -412,14 +414,17 @@ function run(options: Options) {
 		if (index !== -1) old.players.remove(index);
 		const lingering = rng.NextNumber(0, 120);
 		busyThreads += 1;
-		old.sim.spawn(() => {
+		// The wait runs on the sim's own thread: a thread of the old server never resumes once that server has
+		// crashed or shut down, and the count would then never come back to 0.
+		task.spawn(() => {
 			const lingerUntil = Runtime.now() + lingering;
-			while (profile.IsActive() && !old.ending && Runtime.now() < lingerUntil) {
+			const lingers = () => profile.IsActive() && !old.ending && !old.sim.dead;
+			while (lingers() && Runtime.now() < lingerUntil) {
 				profile.Data.Coins += 1;
 				touch(profile);
 				task.wait(1);
 			}
-			if (profile.IsActive() && !old.ending) profile.Release();
+			if (lingers()) old.sim.spawn(() => profile.Release());
 			busyThreads -= 1;
 		});
 		join(player, target);
