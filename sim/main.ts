@@ -327,7 +327,7 @@ function run(options: Options) {
 		player.loadToken += 1;
 		const token = player.loadToken;
 		const started = Runtime.now();
-		ledger.event(player.key, `joins ${server.name}`);
+		ledger.event(player.key, `joins ${server.name}${options.impl === "mixed" ? ` (${server.impl})` : ""}`);
 		server.sim.spawn(() => {
 			const profile = server.service.store.LoadProfileAsync(player.key);
 			if (token !== player.loadToken && player.server === server) {
@@ -777,6 +777,7 @@ export = () => {
 		hours: options.hours ?? 1,
 		faults: options.faults ?? 0,
 		schemaChange: options.schemaChange,
+		period: options.period,
 	};
 	const wallStart = Runtime.wallClock();
 	const { ledger, serverSeconds, schema } = run(full);
@@ -799,6 +800,11 @@ export = () => {
 		wallSeconds: (Runtime.wallClock() - wallStart) / 1000,
 		requests: Runtime.store().stats().requests,
 		faultsInjected: Runtime.store().stats().faults,
+		updateAsync: Runtime.store().stats().byMethod.UpdateAsync ?? 0,
+		memoryStore: {
+			requests: Runtime.memoryStore().stats().requests,
+			throttled: Runtime.memoryStore().stats().throttled,
+		},
 		schema,
 	};
 	Runtime.output(`SIM ${game.GetService("HttpService").JSONEncode(result)}`);
