@@ -545,10 +545,14 @@ function run(options: Options) {
 		const sender =
 			originalGifts !== undefined && rng.NextNumber() < CONDITIONS.originalShare ? originalGifts : giftService;
 		gifts.spawn(() => {
-			const result = sender.store.GlobalUpdateProfileAsync(player.key, (updates) =>
-				updates.AddActiveUpdate({ Gift: gift }),
+			// The call errors when it cannot tell whether an earlier attempt landed (the key's versions unreadable):
+			// the gift is then not acknowledged, and may be stored at most once. Uncaught, the error would end this
+			// thread before it counts itself done, and the run would wait for it until its time limit.
+			const [ok, result] = pcall(() =>
+				sender.store.GlobalUpdateProfileAsync(player.key, (updates) => updates.AddActiveUpdate({ Gift: gift })),
 			);
-			if (result !== undefined) {
+			if (!ok) ledger.event(player.key, `gift ${gift} errored: ${tostring(result)}`);
+			if (ok && result !== undefined) {
 				ledger.gifts.get(gift)!.acked = true;
 				ledger.counts.giftsAcked += 1;
 				ledger.event(player.key, `gift ${gift} acknowledged`);
