@@ -225,12 +225,18 @@ export class Ledger {
 	}
 
 	/** Invariant 5: a load must return what the key's previous session left. */
-	public checkLoad(key: string, loaded: SimData, loader?: Impl) {
+	public checkLoad(key: string, loaded: SimData, loader?: Impl, stored?: SimData) {
 		const expected = this.expectations.get(key);
 		this.expectations.delete(key);
 		if (expected === undefined) return;
 		if (!sameData(expected.data, loaded)) {
-			const cause: Cause = loader === "original" && expected.by !== "ours" ? "original" : "ours";
+			// A load that returned exactly what the key stores did its part: what is missing was never stored, which
+			// is the releasing session's doing (an original server's shutdown whose release never landed).
+			const loaderBlameless = stored !== undefined && sameData(stored, loaded);
+			const cause: Cause =
+				(loader === "original" && expected.by !== "ours") || (loaderBlameless && expected.by === "original")
+					? "original"
+					: "ours";
 			this.violate(
 				5,
 				key,

@@ -379,7 +379,8 @@ function run(options: Options) {
 			loadsOf.set(player.key, (loadsOf.get(player.key) ?? 0) + 1);
 			ledger.loadTimes.push(Runtime.now() - started);
 			ledger.event(player.key, `loaded on ${server.name}: ${describeData(profile.Data)}`);
-			ledger.checkLoad(player.key, profile.Data, server.impl);
+			const [storedNow] = Runtime.store().get(STORE_NAME, undefined, player.key);
+			ledger.checkLoad(player.key, profile.Data, server.impl, (storedNow as StoredValue | undefined)?.Data);
 			holders.set(player.key, server);
 			profile.Data.LoadIndex = profile.MetaData.SessionLoadCount;
 			touch(profile);
@@ -528,7 +529,12 @@ function run(options: Options) {
 			// A load in flight finishes (or returns nil) on its own; see join().
 			if (player.state === "loading") continue;
 			if (player.profile !== undefined) {
-				ledger.expect(player.key, player.profile.Data, `shut down ${server.name}`, server.impl);
+				ledger.expect(
+					player.key,
+					player.profile.Data,
+					`shut down ${server.name} (${server.impl})`,
+					server.impl,
+				);
 				ledger.event(player.key, `${server.name} shuts down: ${describeData(player.profile.Data)}`);
 			}
 			detach(player);
