@@ -1,5 +1,5 @@
 /**
- * One benchmark scenario, in a fresh Luau VM state: `runtime/host/Bench.ts` runs each scenario once per library and
+ * One benchmark scenario, in a fresh Luau VM state: `tools/Bench.ts` runs each scenario once per library and
  * repeat (and, for the steady state, with no library as a baseline), so that neither run inherits the other's heap
  * or garbage. The scenario is chosen with `--arg <scenario>:<library>[:<parameter>...]`; the result is printed as one
  * `BENCH {json}` line.

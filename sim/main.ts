@@ -4,7 +4,7 @@
  * does not hold the profile; purchases are confirmed through MetaTagsLatest; servers shut down or crash; the
  * DataStore and MessagingService fail as the fault level says. The invariants of `Ledger.ts` are checked as it
  * runs and over every version the DataStore kept. The scenario is chosen with `--arg <json>`; the result is one
- * `SIM {json}` line, read by `runtime/host/Sim.ts`.
+ * `SIM {json}` line, read by `tools/Sim.ts`.
  */
 import Runtime, { type SimServer } from "../test/Runtime";
 import { INVARIANTS, Ledger, copyData, describeData, sameData, type InvariantId } from "./Ledger";

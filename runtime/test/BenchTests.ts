@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { latencySvg, markdownTable, runBench } from "../host/Bench.js";
+import { latencySvg, markdownTable, runBench } from "../../tools/Bench.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 

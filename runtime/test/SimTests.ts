@@ -3,7 +3,7 @@
  * fails the run and prints the example with its events and the command that reproduces it.
  */
 import assert from "node:assert/strict";
-import { examples, runSimulation, violationCount, type SimOptions, type SimResult } from "../host/Sim.js";
+import { examples, runSimulation, violationCount, type SimOptions, type SimResult } from "../../tools/Sim.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
-import { runEngine } from "./Launcher.js";
+import { runEngine } from "../runtime/host/Launcher.js";
 
 export interface SimOptions {
 	impl: "ours" | "original" | "mixed";
@@ -255,7 +255,7 @@ async function main() {
 	}
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve("runtime/host/Sim.ts")) {
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve("tools/Sim.ts")) {
 	main().catch((err) => {
 		process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 		process.exitCode = 1;

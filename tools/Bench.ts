@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { runEngine } from "./Launcher.js";
+import { runEngine } from "../runtime/host/Launcher.js";
 
 type Library = "ours" | "original";
 type Kind = Library | "baseline";
