@@ -268,6 +268,17 @@ function run(options: Options) {
 			.size();
 	};
 
+	/** Virtual time at which `jobId`'s ForceLoad request first reached the key after `since`, if it did. */
+	const requestLanded = (key: string, jobId: string, since: number) => {
+		const offset = Runtime.unixMillis() / 1000 - Runtime.now();
+		for (const { info, value } of Runtime.store().history(STORE_NAME, undefined, key)) {
+			if (info.updatedTime / 1000 - offset < since) continue;
+			const meta = (value as StoredValue | undefined)?.MetaData;
+			if (meta?.ForceLoadSession?.[1] === jobId) return info.updatedTime / 1000 - offset;
+		}
+		return undefined;
+	};
+
 	/** Whether the holder `jobId` rewrote its lock (a save: LastUpdate changed) since virtual time `since`. */
 	const holderWroteSince = (key: string, jobId: string, since: number) => {
 		const sinceMillis = Runtime.unixMillis() - (Runtime.now() - since) * 1000;
@@ -306,8 +317,9 @@ function run(options: Options) {
 			if (ghost.server === server || ghost.server.sim.dead || !ghost.profile.IsActive()) continue;
 			// The original's own exception: a holder that could not write for the whole ForceLoad window (its 8 steps of
 			// 7 s) loses it. Any write it made after the request would have ended its session.
-			const window = Runtime.now() - ghost.since;
-			if (window >= 8 * 7 && !holderWroteSince(player.key, ghost.server.sim.jobId, ghost.since)) {
+			const requested = requestLanded(player.key, server.sim.jobId, ghost.since);
+			const window = requested === undefined ? 0 : Runtime.now() - requested;
+			if (window >= 8 * 7 && !holderWroteSince(player.key, ghost.server.sim.jobId, requested!)) {
 				ledger.counts.handOffsUnwritable += 1;
 				continue;
 			}
@@ -702,7 +714,12 @@ function run(options: Options) {
 
 interface StoredValue {
 	Data?: SimData;
-	MetaData?: { SessionLoadCount: number; ActiveSession?: [number, string]; LastUpdate?: number };
+	MetaData?: {
+		SessionLoadCount: number;
+		ActiveSession?: [number, string];
+		ForceLoadSession?: [number, string];
+		LastUpdate?: number;
+	};
 	GlobalUpdates?: [number, Array<[number, number, boolean, { Gift?: string }]>];
 }
 
