@@ -69,6 +69,8 @@ export interface RoundContext {
 	readonly shuttingDown: boolean;
 	/** earlyStealDue() holds for what the key holds now. Default false. */
 	readonly earlySteal?: boolean;
+	/** stepStealHeld() holds for what the key holds now: the ForceLoad steps alone do not take it. Default false. */
+	readonly holdSteal?: boolean;
 }
 
 /** What to write, given what the key's MetaData holds (undefined for a key with no profile yet). @internal */
@@ -87,28 +89,74 @@ export function decideWrite(
 	if (isDeadLock(meta, context.now)) return "take";
 	if (state.mode === "takeover") return "take";
 	const ourRequest = sameSession(meta.ForceLoadSession, placeId, jobId);
-	if (state.mode === "steal") return ourRequest ? "take" : "keep";
+	if (state.mode === "steal") return ourRequest && context.holdSteal !== true ? "take" : "keep";
 	if (state.mode === "wait" && context.earlySteal === true) return ourRequest ? "take" : "keep";
 	if (state.mode === "request") return "request";
 	return "keep";
 }
 
+/** What a holder's lock advertises about it: its listener, its auto-save period and its heartbeat. @internal */
+export interface Advert {
+	/** The hand-off listener is verified (LockProtocol's "on" marker). */
+	readonly listening: boolean;
+	/** The store's AutoSavePeriod, seconds. */
+	readonly period: number;
+	/** The server's heartbeat is being written (Heartbeat.heartbeatHealthy). */
+	readonly heartbeat: boolean;
+}
+
+const SILENT: Advert = { listening: false, period: Settings.AutoSaveSeconds, heartbeat: false };
+
 /** Applies a decision to the MetaData about to be written. @internal */
-export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTag, now: number, listening = false) {
+export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTag, now: number, advert = SILENT) {
 	if (write === "take") {
 		meta.ActiveSession = me;
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
 		meta.LastUpdate = now;
-		meta.HandOff = listenerMarker(me, listening);
+		meta.HandOff = listenerMarker(me, advert);
 	} else if (write === "request") {
 		meta.ForceLoadSession = me;
 	}
 }
 
-/** The marker a holder writes into its own lock: "on" while its hand-off listener is verified. @internal */
-export function listenerMarker(me: SessionTag, listening: boolean): StoredMetaData["HandOff"] {
-	return listening ? [me[1], "on"] : undefined;
+/**
+ * The marker a holder writes into its own lock. Without a verified listener: none, so every requester applies the
+ * original protocol (and the original's tolerance). With one: "on", the period when it is not the default, and the
+ * heartbeat claim while the heartbeat is written (the period is then always written, so the array has no hole).
+ * @internal
+ */
+export function listenerMarker(me: SessionTag, advert: Advert): StoredMetaData["HandOff"] {
+	if (!advert.listening) return undefined;
+	if (advert.heartbeat) return [me[1], "on", advert.period, 1];
+	return advert.period !== Settings.AutoSaveSeconds ? [me[1], "on", advert.period] : [me[1], "on"];
+}
+
+/**
+ * The period and heartbeat claim of the holder's "on" marker. A marker that is not the holder's own, or is malformed
+ * (a period that is not a number in range), claims no heartbeat and the longest period, the cautious reading.
+ * @internal
+ */
+export function readMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): {
+	period: number;
+	heartbeat: boolean;
+} {
+	if (holderMarker(meta) !== "on") return { period: Settings.AutoSaveSeconds, heartbeat: false };
+	const [, , period, heartbeat] = meta.HandOff!;
+	if (period === undefined) return { period: Settings.AutoSaveSeconds, heartbeat: false };
+	if (!typeIs(period, "number") || period !== period || period < Settings.MinAutoSavePeriod) {
+		return { period: Settings.MaxAutoSavePeriod, heartbeat: false };
+	}
+	return { period: math.min(period, Settings.MaxAutoSavePeriod), heartbeat: heartbeat === 1 };
+}
+
+/**
+ * Seconds without a write to its lock, by the DataStore's clock, after which a holder with this auto-save period
+ * cannot be alive and able to write: it rewrites the lock every period.
+ * @internal
+ */
+export function silentHolderStale(period: number): number {
+	return period + Settings.SilentHolderMargin;
 }
 
 /** What to do after a round, given the MetaData the write left in the key. @internal */
@@ -171,6 +219,9 @@ export interface HolderWatch {
 	readonly loadCount: number;
 	readonly lastUpdate: number | undefined;
 	readonly marker: "on" | "handed" | undefined;
+	/** What the "on" marker advertises (readMarker). */
+	readonly period: number;
+	readonly heartbeat: boolean;
 	readonly since: number;
 }
 
@@ -184,7 +235,9 @@ function sameHolderState(watch: HolderWatch, meta: WatchedMeta): boolean {
 		active[1] === watch.job &&
 		meta.SessionLoadCount === watch.loadCount &&
 		meta.LastUpdate === watch.lastUpdate &&
-		holderMarker(meta) === watch.marker
+		holderMarker(meta) === watch.marker &&
+		readMarker(meta).period === watch.period &&
+		readMarker(meta).heartbeat === watch.heartbeat
 	);
 }
 
@@ -207,6 +260,7 @@ export function watchHolder(
 		loadCount: meta.SessionLoadCount,
 		lastUpdate: meta.LastUpdate,
 		marker: holderMarker(meta),
+		...readMarker(meta),
 		since: newestWrite,
 	};
 }
@@ -220,10 +274,12 @@ export type ProbeResult = "released" | "alive" | "silent" | "unknown";
  *   of ours whose subscription failed, never is: for those the original's steps are the only rule);
  * - every request this server sent it went unanswered while this server heard its own echoes ("silent"): a live
  *   listener would have answered;
- * - by the DataStore's clock (and this server's own since its last response), the holder has not written that
- *   state for SilentHolderStale seconds, more than an auto-save period: a live holder rewrites it at every
- *   auto-save; for a lock handed over and never written by its new holder, HandedClaimWindow (a live requester
- *   writes it as soon as its write cooldown allows).
+ * - and either the holder's lock claims its heartbeat and this server read that heartbeat, unchanged, twice
+ *   HeartbeatStale seconds apart by its own clock (`heartbeatStale`; a holder that cannot write its heartbeat
+ *   withdraws the claim from its locks before then, see Heartbeat.ts), or, by the DataStore's clock (and this
+ *   server's own since its last response), the holder has not written that state for silentHolderStale(its
+ *   period): a live holder rewrites it at every auto-save; for a lock handed over and never written by its new
+ *   holder, HandedClaimWindow (a live requester writes it as soon as its write cooldown allows).
  * @internal
  */
 export function earlyStealDue(
@@ -231,11 +287,80 @@ export function earlyStealDue(
 	meta: WatchedMeta,
 	probe: ProbeResult | undefined,
 	storeNow: number | undefined,
+	heartbeatStale = false,
 ): boolean {
-	if (probe !== "silent" || watch === undefined || storeNow === undefined) return false;
+	if (probe !== "silent" || watch === undefined) return false;
 	if (!sameHolderState(watch, meta) || watch.marker === undefined) return false;
-	const quiet = watch.marker === "handed" ? Settings.HandedClaimWindow : Settings.SilentHolderStale;
+	if (watch.marker === "on" && watch.heartbeat && heartbeatStale) return true;
+	if (storeNow === undefined) return false;
+	const quiet = watch.marker === "handed" ? Settings.HandedClaimWindow : silentHolderStale(watch.period);
 	return storeNow - watch.since >= quiet * 1000;
+}
+
+/**
+ * Whether the ForceLoad steps, run out, must still not take the lock: its holder said it auto-saves only every
+ * `period` seconds, longer than the default the steps were made for, so it may be alive and not have seen our
+ * request yet (it reads its locks every LockPollSeconds, which a failing DataStore may delay). The steal then
+ * waits until earlyStealDue's evidence, or silentHolderStale(period) of DataStore quiet, says the holder is gone.
+ * @internal
+ */
+export function stepStealHeld(
+	watch: HolderWatch | undefined,
+	meta: WatchedMeta,
+	storeNow: number | undefined,
+	heartbeatStale = false,
+): boolean {
+	if (watch === undefined || !sameHolderState(watch, meta) || watch.marker !== "on") return false;
+	if (watch.period <= Settings.AutoSaveSeconds) return false;
+	if (watch.heartbeat && heartbeatStale) return false;
+	return storeNow === undefined || storeNow - watch.since < silentHolderStale(watch.period) * 1000;
+}
+
+/**
+ * A requester's readings of one holder's heartbeat: the value it last read, when (its own os.clock()) it first
+ * read that value, and when it last read it again. Only successful reads count; a failed read changes nothing.
+ * @internal
+ */
+export interface HeartbeatWatch {
+	readonly value: number | undefined;
+	readonly firstSeen: number;
+	readonly lastSeen: number;
+}
+
+/** A heartbeat reading: the counter (undefined when the entry is absent or expired), or a failed request. @internal */
+export type HeartbeatReading = { readonly ok: true; readonly value: number | undefined } | { readonly ok: false };
+
+/** Folds one reading, made at this server's os.clock() `now`, into the watch. @internal */
+export function observeHeartbeat(
+	watch: HeartbeatWatch | undefined,
+	reading: HeartbeatReading,
+	now: number,
+): HeartbeatWatch | undefined {
+	if (!reading.ok) return watch;
+	if (watch === undefined || watch.value !== reading.value) {
+		return { value: reading.value, firstSeen: now, lastSeen: now };
+	}
+	return { value: watch.value, firstSeen: watch.firstSeen, lastSeen: now };
+}
+
+/**
+ * Whether the heartbeat stood still: two successful reads HeartbeatStale seconds apart by this server's clock
+ * found the same value (an absent entry counts as a value: it expired, HeartbeatTtl after its last write). Never
+ * from failed reads alone, nor from the holder's clock.
+ * @internal
+ */
+export function heartbeatStale(watch: HeartbeatWatch | undefined): boolean {
+	return watch !== undefined && watch.lastSeen - watch.firstSeen >= Settings.HeartbeatStale;
+}
+
+/**
+ * Whether a holder must withdraw its heartbeat claim now: some lock of it claims the heartbeat, and its heartbeat
+ * has not been written since `lastWrite` (os.clock() at the start of the last successful write; undefined: never)
+ * for HeartbeatFence seconds.
+ * @internal
+ */
+export function heartbeatFenceDue(claimed: boolean, lastWrite: number | undefined, now: number): boolean {
+	return claimed && (lastWrite === undefined || now - lastWrite >= Settings.HeartbeatFence);
 }
 
 /**

@@ -104,7 +104,7 @@ export = () => {
 			};
 			applyWrite(meta, "take", ME, NOW);
 			expect(meta.HandOff).to.equal(undefined);
-			applyWrite(meta, "take", ME, NOW, true);
+			applyWrite(meta, "take", ME, NOW, { listening: true, period: 30, heartbeat: false });
 			expect(meta.HandOff![0]).to.equal("me");
 			expect(meta.HandOff![1]).to.equal("on");
 			expect(meta.SessionLoadCount).to.equal(6);
