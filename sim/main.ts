@@ -144,9 +144,11 @@ function run(options: Options) {
 		seed: options.seed,
 	});
 	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.5 }, loss: options.seed % 2 === 1 ? 0.5 : 0 });
+	// MemoryStore faults draw from their own generator, so the rest of a seed's scenario stays what it was.
+	const memoryRng = new Random(options.seed + 7);
 	const memoryOutages: Array<{ from: number; to: number }> = [];
 	for (let i = 0; i < outageCount; i++) {
-		const from = rng.NextNumber(60, math.max(61, hoursLimit - 120));
+		const from = memoryRng.NextNumber(60, math.max(61, hoursLimit - 120));
 		memoryOutages.push({ from, to: from + 60 });
 	}
 	/** Servers cut off from MemoryStoreService right now. */
@@ -211,9 +213,9 @@ function run(options: Options) {
 			ending: false,
 			players: [],
 		};
-		if (rng.NextNumber() < CONDITIONS.memoryStoreCut) {
-			const cutAt = rng.NextNumber(0, math.max(1, server.endsAt - server.startedAt));
-			const cutFor = rng.NextNumber(60, 600);
+		if (memoryRng.NextNumber() < CONDITIONS.memoryStoreCut) {
+			const cutAt = memoryRng.NextNumber(0, math.max(1, server.endsAt - server.startedAt));
+			const cutFor = memoryRng.NextNumber(60, 600);
 			task.delay(cutAt, () => {
 				memoryCut.push(name);
 				configureMemoryStore();
