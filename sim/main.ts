@@ -906,6 +906,7 @@ export = () => {
 		hours: options.hours ?? 1,
 		faults: options.faults ?? 0,
 		schemaChange: options.schemaChange,
+		period: options.period,
 	};
 	const wallStart = Runtime.wallClock();
 	const { ledger, serverSeconds, schema } = run(full);
@@ -931,6 +932,11 @@ export = () => {
 		wallSeconds: (Runtime.wallClock() - wallStart) / 1000,
 		requests: Runtime.store().stats().requests,
 		faultsInjected: Runtime.store().stats().faults,
+		updateAsync: Runtime.store().stats().byMethod.UpdateAsync ?? 0,
+		memoryStore: {
+			requests: Runtime.memoryStore().stats().requests,
+			throttled: Runtime.memoryStore().stats().throttled,
+		},
 		schema,
 	};
 	Runtime.output(`SIM ${game.GetService("HttpService").JSONEncode(result)}`);

@@ -38,6 +38,10 @@ export interface SimResult extends SimOptions {
 	faultsInjected: number;
 	/** With --schema-change: old-release refusals, migration runs, profiles the settle loaded. */
 	schema?: { refusals: number; migrations: number; settled: number };
+	/** UpdateAsync requests sent (every server, the gift senders included). */
+	updateAsync?: number;
+	/** MemoryStoreService requests sent, and how many Roblox's request-unit limit throttled. */
+	memoryStore?: { requests: number; throttled: number };
 }
 
 const PROJECT = resolve("test.project.json");
@@ -98,6 +102,15 @@ export function table(results: SimResult[], faults: number): string[] {
 		[
 			"hand-offs whose holder could not write for the ForceLoad window (not counted in 9)",
 			(rs) => `${sum(rs, (r) => r.counts.handOffsUnwritable)}`,
+		],
+		[
+			"UpdateAsync per server-hour / MemoryStore requests per server-hour (throttled)",
+			(rs) => {
+				const hours = sum(rs, (r) => r.serverHours);
+				const updates = sum(rs, (r) => r.updateAsync ?? 0) / Math.max(hours, 1e-9);
+				const memory = sum(rs, (r) => r.memoryStore?.requests ?? 0) / Math.max(hours, 1e-9);
+				return `${updates.toFixed(0)} / ${memory.toFixed(0)} (${sum(rs, (r) => r.memoryStore?.throttled ?? 0)})`;
+			},
 		],
 		[
 			"servers cut off from MemoryStoreService for 1-10 min",

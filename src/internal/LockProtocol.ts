@@ -122,32 +122,41 @@ export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTa
 
 /**
  * The marker a holder writes into its own lock. Without a verified listener: none, so every requester applies the
- * original protocol (and the original's tolerance). With one: "on", the period when it is not the default, and the
- * heartbeat claim while the heartbeat is written (the period is then always written, so the array has no hole).
+ * original protocol (and the original's tolerance), or "off" with a period that is not the default (never an early
+ * takeover; the ForceLoad steps wait out the period, see stepStealHeld). With one: "on", the period when it is not
+ * the default, and the heartbeat claim while the heartbeat is written (the period is then always written, so the
+ * array has no hole).
  * @internal
  */
 export function listenerMarker(me: SessionTag, advert: Advert): StoredMetaData["HandOff"] {
-	if (!advert.listening) return undefined;
+	// A holder that cannot hear still says that it saves only every `period`: the ForceLoad steps then wait for it.
+	if (!advert.listening)
+		return advert.period !== Settings.AutoSaveSeconds ? [me[1], "off", advert.period] : undefined;
 	if (advert.heartbeat) return [me[1], "on", advert.period, 1];
 	return advert.period !== Settings.AutoSaveSeconds ? [me[1], "on", advert.period] : [me[1], "on"];
 }
 
 /**
- * The period and heartbeat claim of the holder's "on" marker. A marker that is not the holder's own, or is malformed
- * (a period that is not a number in range), claims no heartbeat and the longest period, the cautious reading.
+ * The period and heartbeat claim of the holder's "on" or "off" marker (only "on" may claim the heartbeat). No
+ * marker, or one that is not the holder's own: the default period. A malformed period (not a number in range):
+ * the longest period and no heartbeat, the cautious reading.
  * @internal
  */
 export function readMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): {
 	period: number;
 	heartbeat: boolean;
 } {
-	if (holderMarker(meta) !== "on") return { period: Settings.AutoSaveSeconds, heartbeat: false };
-	const [, , period, heartbeat] = meta.HandOff!;
+	const active = meta.ActiveSession;
+	const marker = meta.HandOff;
+	const own = typeIs(active, "table") && typeIs(marker, "table") && marker[0] === active[1];
+	if (!own || (marker[1] !== "on" && marker[1] !== "off"))
+		return { period: Settings.AutoSaveSeconds, heartbeat: false };
+	const [, state, period, heartbeat] = marker;
 	if (period === undefined) return { period: Settings.AutoSaveSeconds, heartbeat: false };
 	if (!typeIs(period, "number") || period !== period || period < Settings.MinAutoSavePeriod) {
 		return { period: Settings.MaxAutoSavePeriod, heartbeat: false };
 	}
-	return { period: math.min(period, Settings.MaxAutoSavePeriod), heartbeat: heartbeat === 1 };
+	return { period: math.min(period, Settings.MaxAutoSavePeriod), heartbeat: state === "on" && heartbeat === 1 };
 }
 
 /**
@@ -310,7 +319,7 @@ export function stepStealHeld(
 	storeNow: number | undefined,
 	heartbeatStale = false,
 ): boolean {
-	if (watch === undefined || !sameHolderState(watch, meta) || watch.marker !== "on") return false;
+	if (watch === undefined || !sameHolderState(watch, meta) || watch.marker === "handed") return false;
 	if (watch.period <= Settings.AutoSaveSeconds) return false;
 	if (watch.heartbeat && heartbeatStale) return false;
 	return storeNow === undefined || storeNow - watch.since < silentHolderStale(watch.period) * 1000;

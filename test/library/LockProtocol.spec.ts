@@ -305,7 +305,12 @@ export = () => {
 			heartbeat,
 		});
 		const cases: Array<[string, Advert, StoredMetaData["HandOff"]]> = [
-			["no verified listener: no marker, whatever else works", advert(false, 300, true), undefined],
+			["no verified listener, the default period: no marker", advert(false, 30, true), undefined],
+			[
+				"no verified listener, a longer period: off, the period, never the heartbeat",
+				advert(false, 300, true),
+				["me", "off", 300],
+			],
 			["a listener, the default period, no heartbeat: as before", advert(true, 30, false), ["me", "on"]],
 			["a listener and a longer period: the period", advert(true, 300, false), ["me", "on", 300]],
 			["with a heartbeat: the period always, then the claim", advert(true, 30, true), ["me", "on", 30, 1]],
@@ -319,7 +324,7 @@ export = () => {
 				if (written !== undefined) {
 					const read = readMarker({ ActiveSession: ME, HandOff: written });
 					expect(read.period).to.equal(given.period);
-					expect(read.heartbeat).to.equal(given.heartbeat);
+					expect(read.heartbeat).to.equal(given.heartbeat && given.listening);
 				}
 			});
 		}
@@ -490,6 +495,14 @@ export = () => {
 			["a long period without heartbeat: 310 s", LONG, "silent", 310_000, false, true],
 			["the default period: 40 s, as before", SHORT, "silent", 40_000, false, true],
 			["an original holder: never early", NONE, "silent", 10_000_000, true, false],
+			[
+				"a holder that cannot hear (off): never early",
+				lock(["other", "off", 300, 1]),
+				"silent",
+				10_000_000,
+				true,
+				false,
+			],
 		];
 		for (const [name, meta, probe, quiet, stale, expected] of early) {
 			it(`early: ${name}`, () => {
@@ -505,6 +518,20 @@ export = () => {
 			["its heartbeat claimed and stale: the steps may take it", BEAT, 0, true, false],
 			["its heartbeat claimed, not stale: wait", BEAT, 100_000, false, true],
 			["the default period: the original's steps, as before", SHORT, 0, false, false],
+			[
+				"a long-period holder that cannot hear (off): the steps wait",
+				lock(["other", "off", 300]),
+				100_000,
+				false,
+				true,
+			],
+			[
+				"off, its period and 10 s of quiet: the steps may take it",
+				lock(["other", "off", 300]),
+				310_000,
+				false,
+				false,
+			],
 			["an original holder: the original's steps", NONE, 0, false, false],
 		];
 		for (const [name, meta, quiet, stale, expected] of held) {
