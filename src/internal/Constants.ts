@@ -65,21 +65,27 @@ export const Settings = {
 	SilentHolderMargin: 10,
 	/** The MemoryStore hash map of server heartbeats: key = JobId, value = a counter the server increments. */
 	HeartbeatMap: "ProfileService_Heartbeat",
-	/** Seconds between two heartbeats of a server that holds profiles. */
-	HeartbeatInterval: 2,
+	/**
+	 * Seconds between two heartbeats of a server that holds profiles (a failed one is retried within the interval,
+	 * HeartbeatRetries times, so that an error rate alone never starves it).
+	 */
+	HeartbeatInterval: 1,
+	HeartbeatRetries: 2,
 	/** Seconds a heartbeat entry outlives its last refresh. */
 	HeartbeatTtl: 120,
 	/**
 	 * A requester judges a holder's heartbeat stale once two of its own successful reads this many seconds apart
 	 * (by its own clock) found the same value.
 	 */
-	HeartbeatStale: 12,
+	HeartbeatStale: 14,
 	/**
 	 * A holder whose heartbeat has not been written for this many seconds (its MemoryStore calls fail, or its
 	 * heartbeat thread is late) rewrites every lock that advertises the heartbeat, without the claim, well before
-	 * a requester can judge it stale (HeartbeatStale): from then on only the DataStore-clock rule applies to it.
+	 * a requester can judge it stale (HeartbeatStale, which leaves a write cooldown and more for that rewrite): from
+	 * then on only the DataStore-clock rule applies to it. Three whole heartbeats with their retries must fail
+	 * first, so random errors (0.3^9 at a 30 % error rate) do not set it off; outages and cut-off servers do.
 	 */
-	HeartbeatFence: 3,
+	HeartbeatFence: 4,
 	/**
 	 * The same for a lock handed to a requester that has not written it since: a live requester writes it as soon as
 	 * its write cooldown allows (WriteCooldown after its request).

@@ -51,13 +51,19 @@ function beat() {
 	if (state.writing) return;
 	state.writing = true;
 	task.spawn(() => {
-		const started = os.clock();
-		state.counter += 1;
-		const counter = state.counter;
-		const [ok] = pcall(() => heartbeatMap().SetAsync(ServiceState.jobId, counter, Settings.HeartbeatTtl));
-		// The start of the call, not its end: the value may have landed any time in between, and a requester may
-		// have read it from then on.
-		if (ok) state.lastWrite = started;
+		for (let attempt = 0; attempt <= Settings.HeartbeatRetries; attempt++) {
+			if (attempt > 0) task.wait((Settings.HeartbeatInterval / 4) * attempt);
+			const started = os.clock();
+			state.counter += 1;
+			const counter = state.counter;
+			const [ok] = pcall(() => heartbeatMap().SetAsync(ServiceState.jobId, counter, Settings.HeartbeatTtl));
+			// The start of the call, not its end: the value may have landed any time in between, and a requester
+			// may have read it from then on.
+			if (ok) {
+				state.lastWrite = started;
+				break;
+			}
+		}
 		state.writing = false;
 	});
 }

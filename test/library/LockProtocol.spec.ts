@@ -365,18 +365,18 @@ export = () => {
 		};
 		const cases: Array<[string, Array<[number, HeartbeatReading]>, boolean]> = [
 			[
-				"the same value read 12 s apart: stale",
+				"the same value read 14 s apart: stale",
 				[
 					[0, ok(5)],
-					[12, ok(5)],
+					[14, ok(5)],
 				],
 				true,
 			],
 			[
-				"11.9 s apart: not yet",
+				"13.9 s apart: not yet",
 				[
 					[0, ok(5)],
-					[11.9, ok(5)],
+					[13.9, ok(5)],
 				],
 				false,
 			],
@@ -385,7 +385,7 @@ export = () => {
 				[
 					[0, ok(5)],
 					[6, ok(6)],
-					[12, ok(6)],
+					[14, ok(6)],
 				],
 				false,
 			],
@@ -413,7 +413,7 @@ export = () => {
 				[
 					[0, ok(5)],
 					[6, failed],
-					[13, ok(5)],
+					[15, ok(5)],
 				],
 				true,
 			],
@@ -421,7 +421,7 @@ export = () => {
 				"an absent entry read twice 12 s apart (expired): stale",
 				[
 					[0, ok(undefined)],
-					[12, ok(undefined)],
+					[14, ok(undefined)],
 				],
 				true,
 			],
@@ -430,7 +430,7 @@ export = () => {
 				[
 					[0, ok(undefined)],
 					[10, ok(1)],
-					[20, ok(1)],
+					[23, ok(1)],
 				],
 				false,
 			],
@@ -439,7 +439,7 @@ export = () => {
 				[
 					[0, ok(undefined)],
 					[10, ok(1)],
-					[22, ok(1)],
+					[24, ok(1)],
 				],
 				true,
 			],
@@ -451,8 +451,8 @@ export = () => {
 
 	describe("heartbeatFenceDue: when a holder withdraws its heartbeat claim", () => {
 		const cases: Array<[string, boolean, number | undefined, number, boolean]> = [
-			["a claim, heartbeat written 2.9 s ago: not yet", true, 100, 102.9, false],
-			["a claim, 3 s ago: now", true, 100, 103, true],
+			["a claim, heartbeat written 3.9 s ago: not yet", true, 100, 103.9, false],
+			["a claim, 4 s ago: now", true, 100, 104, true],
 			["a claim and never written: now", true, undefined, 0, true],
 			["no claim: never", false, undefined, 1000, false],
 		];
