@@ -60,7 +60,7 @@ export type ProfileStoreIndex<
 			 * saved yet), while each profile costs one UpdateAsync per period, so 300 makes ten times fewer writes
 			 * than 30. Hand-offs and takeovers stay fast with any period: this server keeps one heartbeat in
 			 * MemoryStoreService (about one request a second, whatever the number of profiles) that requesters judge it
-			 * by, and with a period above 30 it also reads each lock (a GetAsync) every 20 s, so that a ForceLoad
+			 * by, and with a period above 30 it also reads each lock (a GetAsync) every 30 s, so that a ForceLoad
 			 * from a server that sends no message (the original ProfileService) is answered as soon as with 30.
 			 */
 			AutoSavePeriod?: number;

@@ -13,11 +13,12 @@ export const Settings = {
 	MinAutoSavePeriod: 10,
 	MaxAutoSavePeriod: 1200,
 	/**
-	 * A holder whose auto-save period is longer than AutoSaveSeconds reads each of its locks this often, so that it
-	 * sees a ForceLoad request from a server that sends no message (the original) well within that server's 8 steps
-	 * of 7 s, and releases, as an auto-save every AutoSaveSeconds would have.
+	 * A holder whose auto-save period is longer than AutoSaveSeconds reads each of its locks (GetAsync) this often,
+	 * so that it sees a ForceLoad request from a server that sends no message (the original) as soon as an auto-save
+	 * every AutoSaveSeconds would have, well within that server's 8 steps of 7 s, and releases. The same cadence as
+	 * the original's own auto-save: the tolerance original requesters were built for, at a read instead of a write.
 	 */
-	LockPollSeconds: 20,
+	LockPollSeconds: 30,
 	/** Minimum seconds between two writes to one key from this server (the DataStore write cooldown). */
 	WriteCooldown: 6,
 	/** ForceLoad steps (writes that find our ForceLoadSession still pending) before the lock is stolen. */
