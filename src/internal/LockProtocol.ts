@@ -132,8 +132,12 @@ export function listenerMarker(me: SessionTag, advert: Advert): StoredMetaData["
 	// A holder that cannot hear still says that it saves only every `period`: the ForceLoad steps then wait for it.
 	if (!advert.listening)
 		return advert.period !== Settings.AutoSaveSeconds ? [me[1], "off", advert.period] : undefined;
-	if (advert.heartbeat) return [me[1], "on", advert.period, 1];
-	return advert.period !== Settings.AutoSaveSeconds ? [me[1], "on", advert.period] : [me[1], "on"];
+	// "long" for a period longer than the default: servers of this library from before the period existed read "on"
+	// as a holder that rewrites its lock every 30 s (their 40 s rule), and read "long" as no marker at all (the
+	// original's steps, which the lock poll beats).
+	const state = advert.period > Settings.AutoSaveSeconds ? "long" : "on";
+	if (advert.heartbeat) return [me[1], state, advert.period, 1];
+	return advert.period !== Settings.AutoSaveSeconds ? [me[1], state, advert.period] : [me[1], "on"];
 }
 
 /**
@@ -149,14 +153,14 @@ export function readMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff
 	const active = meta.ActiveSession;
 	const marker = meta.HandOff;
 	const own = typeIs(active, "table") && typeIs(marker, "table") && marker[0] === active[1];
-	if (!own || (marker[1] !== "on" && marker[1] !== "off"))
-		return { period: Settings.AutoSaveSeconds, heartbeat: false };
+	const known = own && (marker[1] === "on" || marker[1] === "long" || marker[1] === "off");
+	if (!known) return { period: Settings.AutoSaveSeconds, heartbeat: false };
 	const [, state, period, heartbeat] = marker;
 	if (period === undefined) return { period: Settings.AutoSaveSeconds, heartbeat: false };
 	if (!typeIs(period, "number") || period !== period || period < Settings.MinAutoSavePeriod) {
 		return { period: Settings.MaxAutoSavePeriod, heartbeat: false };
 	}
-	return { period: math.min(period, Settings.MaxAutoSavePeriod), heartbeat: state === "on" && heartbeat === 1 };
+	return { period: math.min(period, Settings.MaxAutoSavePeriod), heartbeat: state !== "off" && heartbeat === 1 };
 }
 
 /**
@@ -203,7 +207,8 @@ export function answerStep(answer: unknown): LockStep {
 
 /**
  * What a lock says about its holder's hand-off listener: "on" when the holder runs this library and had verified
- * that its hand-off subscription receives messages when it last wrote the lock; "handed" when the lock was handed
+ * that its hand-off subscription receives messages when it last wrote the lock (marked "long" by a holder with a
+ * longer auto-save period than the default, see listenerMarker); "handed" when the lock was handed
  * to a requester by the previous holder's release and the requester has not written it since. Undefined for every
  * other holder, original servers included: a marker left behind by an earlier holder names another job id.
  * @internal
@@ -213,6 +218,7 @@ export function holderMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandO
 	const marker = meta.HandOff;
 	if (!typeIs(active, "table") || !typeIs(marker, "table")) return undefined;
 	if (marker[0] !== active[1]) return undefined;
+	if (marker[1] === "long") return "on";
 	return marker[1] === "on" || marker[1] === "handed" ? marker[1] : undefined;
 }
 

@@ -145,7 +145,7 @@ export = () => {
 			const cut = Runtime.now();
 			const withdrawn = Runtime.waitUntil(() => marker("Fence_1")?.[3] === undefined, 60, "the fence") - cut;
 			Runtime.output(`[ours] heartbeat claim withdrawn ${"%.1f".format(withdrawn)} s after the cut`);
-			expect(marker("Fence_1")?.[1]).to.equal("on");
+			expect(marker("Fence_1")?.[1]).to.equal("long");
 			expect(withdrawn < Settings.HeartbeatStale).to.equal(true);
 		});
 

@@ -197,6 +197,8 @@ export = () => {
 		});
 		const cases: Array<[string, ReturnType<typeof lock>, string]> = [
 			["the holder's own marker: on", lock(OTHER, ["other", "on"]), "on"],
+			["a long-period holder's marker: on", lock(OTHER, ["other", "long", 300, 1]), "on"],
+			["a long-period holder that cannot hear: none (off)", lock(OTHER, ["other", "off", 300]), "none"],
 			["a lock handed to the holder: handed", lock(OTHER, ["other", "handed"]), "handed"],
 			["no marker (an original holder, or one whose listener is unverified)", lock(OTHER, undefined), "none"],
 			[
@@ -312,8 +314,14 @@ export = () => {
 				["me", "off", 300],
 			],
 			["a listener, the default period, no heartbeat: as before", advert(true, 30, false), ["me", "on"]],
-			["a listener and a longer period: the period", advert(true, 300, false), ["me", "on", 300]],
+			[
+				"a listener and a longer period: long (old versions: no marker), the period",
+				advert(true, 300, false),
+				["me", "long", 300],
+			],
 			["with a heartbeat: the period always, then the claim", advert(true, 30, true), ["me", "on", 30, 1]],
+			["a shorter period with a heartbeat: on", advert(true, 15, true), ["me", "on", 15, 1]],
+			["a longer period with a heartbeat: long", advert(true, 300, true), ["me", "long", 300, 1]],
 		];
 		for (const [name, given, expected] of cases) {
 			it(name, () => {
@@ -340,7 +348,7 @@ export = () => {
 			],
 			["a period below the minimum: the longest, no heartbeat", ["other", "on", 1, 1], 1200, false],
 			["a period above the maximum: the maximum", ["other", "on", 99999, 1], 1200, true],
-			["a claim that is not 1: none", ["other", "on", 300, true as never], 300, false],
+			["a claim that is not 1: none", ["other", "long", 300, true as never], 300, false],
 		];
 		for (const [name, marker, period, heartbeat] of reads) {
 			it(`reads ${name}`, () => {
@@ -472,8 +480,8 @@ export = () => {
 			LastUpdate: FRESH,
 			HandOff: marker,
 		});
-		const BEAT = lock(["other", "on", 300, 1]);
-		const LONG = lock(["other", "on", 300]);
+		const BEAT = lock(["other", "long", 300, 1]);
+		const LONG = lock(["other", "long", 300]);
 		const SHORT = lock(["other", "on"]);
 		const NONE = lock(undefined);
 		type Lock = ReturnType<typeof lock>;
