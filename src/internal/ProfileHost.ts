@@ -10,7 +10,10 @@ export interface ProfileHost {
 	readonly template: object;
 	/** The store's AutoSavePeriod, seconds. */
 	readonly autoSavePeriod: number;
-	/** Reads the profile's lock and saves at once if another server asked for it (long periods only). Yields. */
+	/**
+	 * Reads the profile's lock and saves at once if another server asked for it, or if the lock is no longer this
+	 * session's (the save then ends the profile). Long periods only. Yields.
+	 */
 	pollLock(profile: ProfileInternals): void;
 	/**
 	 * The one notion of "mock" the library acts on: the store keeps its data in memory (`.Mock` stores, and every

@@ -231,8 +231,16 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		const [placeId, jobId] = [ServiceState.placeId, ServiceState.jobId];
 		const requested =
 			typeIs(meta?.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, placeId, jobId);
-		// The auto-save finds the request and releases (or hands the lock over), as the original holder's would.
-		if (requested && sameSession(meta.ActiveSession, placeId, jobId)) saveProfile(this, profile, "AutoSave");
+		const held =
+			meta !== undefined &&
+			sameSession(meta.ActiveSession, placeId, jobId) &&
+			meta.SessionLoadCount === profile.MetaData.SessionLoadCount;
+		// Asked for: released as a hand-off request would release it, the profile ending before the write is sent (an
+		// auto-save that gave the lock up, its response lost, would leave the game playing on a profile it no longer
+		// holds). The lock gone (such a write): an auto-save finds it and ends the profile, as one every 30 s would
+		// have, instead of after up to a whole period.
+		if (requested && held) profile.requestRelease();
+		else if (!held) saveProfile(this, profile, "AutoSave");
 	}
 
 	public overwriteAsync(profile: ProfileInternals) {
