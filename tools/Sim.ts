@@ -8,7 +8,7 @@
  * VM state, prints a table per fault level and the first example of every violated invariant with the events
  * that led to it, and exits non-zero when any invariant was violated.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { runEngine } from "../runtime/host/Launcher.js";
 
@@ -46,8 +46,33 @@ export interface SimResult extends SimOptions {
 
 const PROJECT = resolve("test.project.json");
 
-/** Runs one scenario in a fresh VM state, from an already built test tree. */
+/**
+ * Runs one scenario in a fresh VM state, from an already built test tree, in a child process of its own: every Luau
+ * state of a process shares one wasm heap of at most 4 GB that is never given back, so twenty 1-hour runs in one
+ * process ran out of memory. The child exits with the run, and its heap with it.
+ */
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
+	const child = spawn(
+		process.execPath,
+		[...process.execArgv, resolve("tools/Sim.ts"), "--one", JSON.stringify(options)],
+		{
+			stdio: ["ignore", "pipe", "pipe"],
+		},
+	);
+	let stdout = "";
+	let stderr = "";
+	child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+	child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+	const code = await new Promise<number | null>((done) => child.on("close", done));
+	const line = stdout.split("\n").find((text) => text.startsWith("SIM "));
+	if (code !== 0 || line === undefined) {
+		throw new Error(`sim: ${describe(options)} failed:\n${(stdout + stderr).split("\n").slice(-40).join("\n")}`);
+	}
+	return JSON.parse(line.slice("SIM ".length)) as SimResult;
+}
+
+/** The child's side of runSimulation: runs the scenario in this process and prints its `SIM` line. */
+async function runHere(options: SimOptions): Promise<void> {
 	const lines: string[] = [];
 	const code = await runEngine(
 		{
@@ -61,9 +86,11 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
 	);
 	const line = lines.find((text) => text.startsWith("SIM "));
 	if (code !== 0 || line === undefined) {
-		throw new Error(`sim: ${describe(options)} failed:\n${lines.slice(-40).join("\n")}`);
+		process.stdout.write(`${lines.slice(-40).join("\n")}\n`);
+		process.exitCode = 1;
+		return;
 	}
-	return JSON.parse(line.slice("SIM ".length)) as SimResult;
+	process.stdout.write(`${line}\n`);
 }
 
 export function describe(o: SimOptions): string {
@@ -222,6 +249,7 @@ function numberFlag(flags: Record<string, string | boolean>, name: string, fallb
 
 async function main() {
 	const flags = parse(process.argv.slice(2));
+	if (typeof flags.one === "string") return runHere(JSON.parse(flags.one) as SimOptions);
 	const impl = String(flags.impl ?? "ours");
 	if (!["ours", "original", "both", "mixed"].includes(impl)) {
 		throw new Error(`sim: --impl must be ours, original, both or mixed`);
