@@ -12,6 +12,7 @@ import {
 	applyWrite,
 	decideWrite,
 	earlyStealDue,
+	heartbeatFresh,
 	heartbeatStale,
 	initialLockState,
 	nextStep,
@@ -116,6 +117,7 @@ function rounds(
 		});
 	};
 	const stale = () => beats !== undefined && heartbeatStale(beats.watch);
+	const fresh = () => beats !== undefined && heartbeatFresh(beats.watch, os.clock());
 	// The release of this key from this server may still be retrying (a failed write, a lost response): the load
 	// waits for it, or it would read the older auto-saved data and make that release give up.
 	while (ServiceState.releasing.has(tokenId) && !ServiceState.locked && !superseded()) task.wait();
@@ -140,8 +142,8 @@ function rounds(
 					now: os.time(),
 					superseded: superseded(),
 					shuttingDown: ServiceState.locked,
-					earlySteal: meta !== undefined && earlyStealDue(watch, meta, probe, storeNow(), stale()),
-					holdSteal: meta !== undefined && stepStealHeld(watch, meta, storeNow(), stale()),
+					earlySteal: meta !== undefined && earlyStealDue(watch, meta, probe, storeNow(), stale(), fresh()),
+					holdSteal: meta !== undefined && stepStealHeld(watch, meta, storeNow(), stale(), fresh()),
 				};
 				const write = decideWrite(round, meta, context);
 				if (write === "cancel") return false;

@@ -295,6 +295,10 @@ export type ProbeResult = "released" | "alive" | "silent" | "unknown";
  *   server's own since its last response), the holder has not written that state for silentHolderStale(its
  *   period): a live holder rewrites it at every auto-save; for a lock handed over and never written by its new
  *   holder, HandedClaimWindow (a live requester writes it as soon as its write cooldown allows).
+ *
+ * Never while the holder's heartbeat is fresh (`heartbeatFresh`): this server saw it advance within HeartbeatStale
+ * seconds, so the holder is alive, whatever its lock and its messages say (a deaf holder whose auto-save failed,
+ * with a long period, would otherwise look quiet by the DataStore's clock).
  * @internal
  */
 export function earlyStealDue(
@@ -303,9 +307,11 @@ export function earlyStealDue(
 	probe: ProbeResult | undefined,
 	storeNow: number | undefined,
 	heartbeatStale = false,
+	heartbeatFresh = false,
 ): boolean {
 	if (probe !== "silent" || watch === undefined) return false;
 	if (!sameHolderState(watch, meta) || watch.marker === undefined) return false;
+	if (watch.heartbeat && heartbeatFresh) return false;
 	if (watch.marker === "on" && watch.heartbeat && heartbeatStale) return true;
 	if (storeNow === undefined) return false;
 	const quiet = watch.marker === "handed" ? Settings.HandedClaimWindow : silentHolderStale(watch.period);
@@ -317,6 +323,10 @@ export function earlyStealDue(
  * `period` seconds, longer than the default the steps were made for, so it may be alive and not have seen our
  * request yet (it reads its locks every LockPollSeconds, which a failing DataStore may delay). The steal then
  * waits until earlyStealDue's evidence, or silentHolderStale(period) of DataStore quiet, says the holder is gone.
+ *
+ * Also held, whatever the period, while the holder's heartbeat is fresh: a holder seen alive that has not released
+ * yet could not write (it releases at its next lock poll or on our request), and the original's steal would take
+ * its unsaved progress. The requester waits for that release instead.
  * @internal
  */
 export function stepStealHeld(
@@ -324,8 +334,10 @@ export function stepStealHeld(
 	meta: WatchedMeta,
 	storeNow: number | undefined,
 	heartbeatStale = false,
+	heartbeatFresh = false,
 ): boolean {
 	if (watch === undefined || !sameHolderState(watch, meta) || watch.marker === "handed") return false;
+	if (watch.heartbeat && heartbeatFresh) return true;
 	if (watch.period <= Settings.AutoSaveSeconds) return false;
 	if (watch.heartbeat && heartbeatStale) return false;
 	return storeNow === undefined || storeNow - watch.since < silentHolderStale(watch.period) * 1000;
@@ -340,6 +352,8 @@ export interface HeartbeatWatch {
 	readonly value: number | undefined;
 	readonly firstSeen: number;
 	readonly lastSeen: number;
+	/** A read found a new counter after an earlier successful read: the holder wrote it meanwhile. */
+	readonly advanced: boolean;
 }
 
 /** A heartbeat reading: the counter (undefined when the entry is absent or expired), or a failed request. @internal */
@@ -353,9 +367,20 @@ export function observeHeartbeat(
 ): HeartbeatWatch | undefined {
 	if (!reading.ok) return watch;
 	if (watch === undefined || watch.value !== reading.value) {
-		return { value: reading.value, firstSeen: now, lastSeen: now };
+		// An entry that expired (undefined) is no sign of life.
+		const advanced = watch !== undefined && reading.value !== undefined;
+		return { value: reading.value, firstSeen: now, lastSeen: now, advanced };
 	}
-	return { value: watch.value, firstSeen: watch.firstSeen, lastSeen: now };
+	return { value: watch.value, firstSeen: watch.firstSeen, lastSeen: now, advanced: watch.advanced };
+}
+
+/**
+ * Whether the holder is alive by its heartbeat: this server saw the counter advance, at its own os.clock() `now`
+ * less than HeartbeatStale seconds ago (the holder wrote it at or before that read).
+ * @internal
+ */
+export function heartbeatFresh(watch: HeartbeatWatch | undefined, now: number): boolean {
+	return watch !== undefined && watch.advanced && now - watch.firstSeen < Settings.HeartbeatStale;
 }
 
 /**

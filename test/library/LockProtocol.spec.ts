@@ -9,6 +9,7 @@ import {
 	earlyStealDue,
 	handOverTo,
 	heartbeatFenceDue,
+	heartbeatFresh,
 	heartbeatStale,
 	holderMarker,
 	initialLockState,
@@ -472,6 +473,68 @@ export = () => {
 		});
 	});
 
+	describe("heartbeatFresh: a holder seen alive by its heartbeat", () => {
+		const ok = (value: number | undefined): HeartbeatReading => ({ ok: true, value });
+		// [name, readings at this server's clock, now, fresh]
+		const cases: Array<[string, Array<[number, HeartbeatReading]>, number, boolean]> = [
+			["one reading: not yet known", [[0, ok(5)]], 1, false],
+			[
+				"the counter advanced 13.9 s ago: fresh",
+				[
+					[0, ok(5)],
+					[1, ok(6)],
+				],
+				14.9,
+				true,
+			],
+			[
+				"the counter advanced 14 s ago and stood still since: no longer",
+				[
+					[0, ok(5)],
+					[1, ok(6)],
+					[15, ok(6)],
+				],
+				15,
+				false,
+			],
+			[
+				"the entry expired (absent) after a value: not fresh",
+				[
+					[0, ok(5)],
+					[1, ok(undefined)],
+				],
+				2,
+				false,
+			],
+			[
+				"an entry that appears: the holder wrote it",
+				[
+					[0, ok(undefined)],
+					[1, ok(1)],
+				],
+				2,
+				true,
+			],
+			[
+				"failed reads change nothing",
+				[
+					[0, ok(5)],
+					[1, { ok: false }],
+					[2, { ok: false }],
+				],
+				3,
+				false,
+			],
+		];
+		for (const [name, readings, now, expected] of cases) {
+			it(name, () => {
+				let watch: HeartbeatWatch | undefined;
+				for (const [at, reading] of readings) watch = observeHeartbeat(watch, reading, at);
+				expect(heartbeatFresh(watch, now)).to.equal(expected);
+			});
+		}
+	});
+
 	describe("earlyStealDue and stepStealHeld with a heartbeat and a period", () => {
 		const T0 = 1_700_000_000_000;
 		const lock = (marker: StoredMetaData["HandOff"]) => ({
@@ -547,6 +610,32 @@ export = () => {
 				const watch = watchHolder(undefined, meta, T0);
 				const storeNow = quiet === undefined ? undefined : T0 + quiet;
 				expect(stepStealHeld(watch, meta, storeNow, stale)).to.equal(expected);
+			});
+		}
+		// A heartbeat seen advancing within HeartbeatStale: the holder is alive, whatever the other evidence says.
+		const freshCases: Array<[string, Lock, number, boolean, boolean]> = [
+			// [name, lock, DataStore ms of quiet, early steal, steps held]
+			[
+				"claimed, fresh, the DataStore rule's 310 s passed: neither early nor by the steps",
+				BEAT,
+				310_000,
+				false,
+				true,
+			],
+			[
+				"claimed, fresh, the default period's 40 s passed: neither",
+				lock(["other", "on", 30, 1]),
+				40_000,
+				false,
+				true,
+			],
+			["not claimed: a fresh reading of another job counts for nothing", LONG, 310_000, true, false],
+		];
+		for (const [name, meta, quiet, early, held] of freshCases) {
+			it(`fresh heartbeat: ${name}`, () => {
+				const watch = watchHolder(undefined, meta, T0);
+				expect(earlyStealDue(watch, meta, "silent", T0 + quiet, false, true)).to.equal(early);
+				expect(stepStealHeld(watch, meta, T0 + quiet, false, true)).to.equal(held);
 			});
 		}
 		it("decideWrite: steps run out, but held, keep the lock as it is", () => {
