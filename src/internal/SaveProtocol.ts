@@ -385,7 +385,8 @@ function writeProfile(
 					const grant = ServiceState.handOffGrants.get(releasingId);
 					const advert = currentAdvert(transport.autoSavePeriod, transport.getAdapter().IsMock);
 					const written = writeSession(profile, latest, missing, write, grant, advert);
-					claims = written !== false && latest.MetaData !== undefined && readMarker(latest.MetaData).heartbeat;
+					claims =
+						written !== false && latest.MetaData !== undefined && readMarker(latest.MetaData).heartbeat;
 					// Set before the write is sent: a write whose response is lost may still have landed.
 					if (claims) profile.heartbeatClaim = true;
 					// An auto-save giving the lock to a pending ForceLoad ends the session here, when the Data it
