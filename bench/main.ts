@@ -20,11 +20,19 @@ interface AnyStore {
 	LoadProfileAsync(key: string): AnyProfile | undefined;
 }
 
+/** Our store's AutoSavePeriod in this run (`ours-<seconds>` on the command line); undefined: the default. */
+let period: number | undefined;
+
+/** Seconds between two auto-saves of the library's profiles in this run. */
+function cycleOf(kind: Kind) {
+	return kind === "ours" ? (period ?? 30) : 30;
+}
+
 function storeOf(kind: Kind, server: SimServer, name: string): AnyStore {
 	if (kind === "ours") {
 		return server
 			.require<typeof Library>("ReplicatedStorage/ProfileService")
-			.ProfileService.GetProfileStore(name, TEMPLATE);
+			.ProfileService.GetProfileStore({ Name: name, AutoSavePeriod: period }, TEMPLATE);
 	}
 	const original = server.require<{ GetProfileStore: (this: void, n: string, t: object) => AnyStore }>(ORIGINAL);
 	return original.GetProfileStore(name, TEMPLATE);
@@ -105,6 +113,8 @@ function steadyState(kind: Kind, minutes: number) {
 		Runtime.waitUntil(() => loaded.size() === PROFILES, 600, "profiles loaded");
 	}
 	const requestsBefore = Runtime.store().stats().requests;
+	const updatesBefore = Runtime.store().stats().byMethod.UpdateAsync ?? 0;
+	const memoryBefore = Runtime.memoryStore().stats().requests;
 	const wallStart = Runtime.wallClock();
 	// luau-web cannot force a collection; the lowest gcinfo() seen over the second half, sampled every half second,
 	// is the end of an incremental cycle, when little but live data is left.
@@ -124,8 +134,18 @@ function steadyState(kind: Kind, minutes: number) {
 	sampling = false;
 	const wall = (Runtime.wallClock() - wallStart) / 1000;
 	const requests = Runtime.store().stats().requests - requestsBefore;
+	const updates = (Runtime.store().stats().byMethod.UpdateAsync ?? 0) - updatesBefore;
+	const memory = Runtime.memoryStore().stats().requests - memoryBefore;
 	server.crash();
-	return { wall, requests, heapFloorKb: floor, profiles: loaded.size() };
+	const profileHours = (math.max(1, loaded.size()) * minutes) / 60;
+	return {
+		wall,
+		requests,
+		heapFloorKb: floor,
+		profiles: loaded.size(),
+		updatesPerProfileHour: updates / profileHours,
+		memoryPerMinute: memory / minutes,
+	};
 }
 
 function percentile(values: number[], share: number) {
@@ -210,40 +230,60 @@ function shutdown(kind: "ours" | "original", count: number, errorPercent: number
 }
 
 /**
- * Server B loads a profile server A holds, at `phases` evenly spaced points of A's 30 s auto-save cycle, starting
- * `offset` seconds after A's load; with `crashHolder`, A crashes just before B loads. Seconds from B's
- * LoadProfileAsync until it returns, per phase.
+ * Server B loads a profile server A holds, at `phases` evenly spaced points of A's auto-save cycle, starting
+ * `offset` seconds after A's load; with `crashHolder`, A crashes just before B loads. While B loads, A changes the
+ * profile (unless crashed): the load must return that change. Seconds from B's LoadProfileAsync until it returns,
+ * per phase, and how many loads returned A's last change.
  */
 function phasedLoads(kind: "ours" | "original", phases: number, name: string, offset: number, crashHolder: boolean) {
 	const times: number[] = [];
+	let kept = 0;
 	for (let phase = 0; phase < phases; phase++) {
 		const a = Runtime.startServer({ name: `${kind}-${name}-A${phase}` });
 		const b = Runtime.startServer({ name: `${kind}-${name}-B${phase}` });
 		const key = `${name}_${phase}`;
 		const storeA = storeOf(kind, a, `${name}_${kind}`);
-		a.call(() => storeA.LoadProfileAsync(key));
-		Runtime.wait(offset + (phase * 30) / phases);
+		const profileA = a.call(() => storeA.LoadProfileAsync(key))!;
+		Runtime.wait(offset + (phase * cycleOf(kind)) / phases);
 		if (crashHolder) a.crash();
 		const storeB = storeOf(kind, b, `${name}_${kind}`);
 		const start = Runtime.now();
-		if (b.call(() => storeB.LoadProfileAsync(key)) === undefined) error(`bench: B could not load ${key}`);
+		let loaded: [AnyProfile | undefined] | undefined;
+		b.spawn(() => {
+			loaded = [storeB.LoadProfileAsync(key)];
+		});
+		// Progress the holder makes while the requester waits: a hand-off that loses it loses the player's items.
+		if (!crashHolder) profileA.Data.Coins = 1000 + phase;
+		Runtime.waitUntil(() => loaded !== undefined, 3600, `B's load of ${key}`);
+		if (loaded![0] === undefined) error(`bench: B could not load ${key}`);
 		times.push(Runtime.now() - start);
+		if (crashHolder || loaded![0].Data.Coins === 1000 + phase) kept += 1;
 		a.crash();
 		b.crash();
 	}
-	return { times, p50: percentile(times, 0.5), max: percentile(times, 1) };
+	return { times, p50: percentile(times, 0.5), max: percentile(times, 1), kept };
 }
 
 /** A live holder asked for its profile. */
 const handOff = (kind: "ours" | "original", phases: number) => phasedLoads(kind, phases, "HandOff", 1, false);
 
+/** The same with every MessagingService message lost. */
+function handOffLost(kind: "ours" | "original", phases: number) {
+	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 1 });
+	return phasedLoads(kind, phases, "Lost", 1, false);
+}
+
 /** A crashed holder's lock taken with the default ForceLoad, the crash after A's first auto-save. */
-const takeover = (kind: "ours" | "original", phases: number) => phasedLoads(kind, phases, "Crash", 31, true);
+const takeover = (kind: "ours" | "original", phases: number) =>
+	phasedLoads(kind, phases, "Crash", cycleOf(kind) + 1, true);
 
 export = () => {
 	Runtime.setTimeLimit(24 * 3600);
 	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
-	const [scenario, library, first, second] = (Runtime.argument() ?? "").split(":");
+	const [scenario, named, first, second] = (Runtime.argument() ?? "").split(":");
+	// "ours-300": ours with AutoSavePeriod 300.
+	const [library, periodText] = named.split("-");
+	period = tonumber(periodText);
 	const kind = library as Kind;
 	if (kind !== "baseline" && kind !== "ours" && kind !== "original") {
 		error(`bench: unknown library "${library}" (expected baseline, ours or original)`);
@@ -255,7 +295,11 @@ export = () => {
 	else if (scenario === "join") result = join(lib);
 	else if (scenario === "shutdown") result = shutdown(lib, tonumber(first) ?? 100, tonumber(second) ?? 0);
 	else if (scenario === "handoff") result = handOff(lib, tonumber(first) ?? 20);
+	else if (scenario === "handofflost") result = handOffLost(lib, tonumber(first) ?? 20);
 	else if (scenario === "takeover") result = takeover(lib, tonumber(first) ?? 20);
-	else error(`bench: unknown scenario "${scenario}" (saves, steady, join, shutdown, handoff or takeover)`);
+	else
+		error(
+			`bench: unknown scenario "${scenario}" (saves, steady, join, shutdown, handoff, handofflost or takeover)`,
+		);
 	Runtime.output(`BENCH ${game.GetService("HttpService").JSONEncode({ scenario, kind, ...result })}`);
 };

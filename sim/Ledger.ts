@@ -108,6 +108,8 @@ export class Ledger {
 		requesterShutdowns: 0,
 		/** Same-server rejoins while the first load was still running. */
 		rejoinsDuringLoad: 0,
+		/** Servers cut off from MemoryStoreService for a while (their heartbeat stops; they keep playing). */
+		memoryStoreCuts: 0,
 		/** Hand-offs whose holder could not write for the whole ForceLoad window (the original's own exception). */
 		handOffsUnwritable: 0,
 	};

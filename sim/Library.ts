@@ -74,12 +74,18 @@ interface OriginalService {
 	CorruptionSignal: { Connect(listener: (storeName: string, key: string) => void): unknown };
 }
 
-/** The library as loaded in one simulated server (each server has its own module cache). */
-export function serviceOn(impl: Impl, server: SimServer): SimService {
+/**
+ * The library as loaded in one simulated server (each server has its own module cache); `period` is our store's
+ * AutoSavePeriod (the original's is always 30 s).
+ */
+export function serviceOn(impl: Impl, server: SimServer, period?: number): SimService {
 	if (impl === "ours") {
 		const { ProfileService } = server.require<typeof Ours>("ReplicatedStorage/ProfileService");
 		return {
-			store: ProfileService.GetProfileStore(STORE_NAME, TEMPLATE) as unknown as SimStore,
+			store: ProfileService.GetProfileStore(
+				{ Name: STORE_NAME, AutoSavePeriod: period },
+				TEMPLATE,
+			) as unknown as SimStore,
 			onCorruption: (listener) => ProfileService.CorruptionSignal.Connect((_, key) => listener(key)),
 		};
 	}

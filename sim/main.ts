@@ -28,9 +28,15 @@ interface Options {
 	faults: 0 | 10 | 30;
 	/** A release with a new migration rolls out at half time (sim/SchemaChange.ts). */
 	schemaChange?: boolean;
+	/** AutoSavePeriod of our servers' store, seconds (default 30). */
+	period?: number;
 }
 
-/** DataStore faults per level: error rate, lost responses (the write lands, the call errors) and 60 s outages. */
+/**
+ * Faults per level: DataStore error rate, lost responses (the write lands, the call errors) and 60 s outages; the
+ * same error rate and number of 60 s outages (drawn apart) for MemoryStoreService, whose failures must never make
+ * a live holder look dead.
+ */
 const FAULTS = {
 	0: { errorRate: 0, lostResponseRate: 0, outagesPerHour: 0 },
 	10: { errorRate: 0.1, lostResponseRate: 0.02, outagesPerHour: 1 },
@@ -75,6 +81,11 @@ const CONDITIONS = {
 	fullMetaData: 0.2,
 	/** In a mixed fleet, the share of servers that run the original. */
 	originalShare: 0.4,
+	/**
+	 * Share of servers cut off from MemoryStoreService (every request fails) once during their life, at a random
+	 * time, for 1 to 10 minutes: their heartbeat stops while they keep playing.
+	 */
+	memoryStoreCut: 0.15,
 };
 /** RobloxMetaData that leaves no room in the key's 300-character metadata for a gift's nonce. */
 const FULL_METADATA = { A: string.rep("a", 120), B: string.rep("b", 120) };
@@ -133,6 +144,24 @@ function run(options: Options) {
 		seed: options.seed,
 	});
 	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.5 }, loss: options.seed % 2 === 1 ? 0.5 : 0 });
+	// MemoryStore faults draw from their own generator, so the rest of a seed's scenario stays what it was.
+	const memoryRng = new Random(options.seed + 7);
+	const memoryOutages: Array<{ from: number; to: number }> = [];
+	for (let i = 0; i < outageCount; i++) {
+		const from = memoryRng.NextNumber(60, math.max(61, hoursLimit - 120));
+		memoryOutages.push({ from, to: from + 60 });
+	}
+	/** Servers cut off from MemoryStoreService right now. */
+	const memoryCut: string[] = [];
+	const configureMemoryStore = () =>
+		Runtime.configureMemoryStore({
+			latency: { min: 0.02, max: 0.1 },
+			errorRate: faults.errorRate,
+			outages: memoryOutages,
+			failingServers: [...memoryCut],
+			seed: options.seed + 1,
+		});
+	configureMemoryStore();
 
 	const players: Player[] = [];
 	for (let i = 1; i <= options.players; i++) {
@@ -171,7 +200,7 @@ function run(options: Options) {
 		const sim = Runtime.startServer({ name, messaging, clockOffset });
 		const impl = implOf();
 		serverByJob.set(sim.jobId, `${name} (${impl})`);
-		const service = schema !== undefined ? schema.serviceOn(sim) : serviceOn(impl, sim);
+		const service = schema !== undefined ? schema.serviceOn(sim) : serviceOn(impl, sim, options.period);
 		service.onCorruption((key) => ledger.violate(7, key, `CorruptionSignal fired on ${name}`, impl));
 		const lifetime = -MEAN_SERVER_LIFETIME * math.log(1 - rng.NextNumber());
 		const server: GameServer = {
@@ -184,6 +213,19 @@ function run(options: Options) {
 			ending: false,
 			players: [],
 		};
+		if (memoryRng.NextNumber() < CONDITIONS.memoryStoreCut) {
+			const cutAt = memoryRng.NextNumber(0, math.max(1, server.endsAt - server.startedAt));
+			const cutFor = memoryRng.NextNumber(60, 600);
+			task.delay(cutAt, () => {
+				memoryCut.push(name);
+				configureMemoryStore();
+				ledger.counts.memoryStoreCuts += 1;
+				task.wait(cutFor);
+				const index = memoryCut.indexOf(name);
+				if (index !== -1) memoryCut.remove(index);
+				configureMemoryStore();
+			});
+		}
 		// Budget pressure: other game systems read their own DataStore too.
 		sim.spawn(() => {
 			const config = game.GetService("DataStoreService").GetDataStore("SimConfig");
@@ -864,6 +906,7 @@ export = () => {
 		hours: options.hours ?? 1,
 		faults: options.faults ?? 0,
 		schemaChange: options.schemaChange,
+		period: options.period,
 	};
 	const wallStart = Runtime.wallClock();
 	const { ledger, serverSeconds, schema } = run(full);
@@ -889,6 +932,11 @@ export = () => {
 		wallSeconds: (Runtime.wallClock() - wallStart) / 1000,
 		requests: Runtime.store().stats().requests,
 		faultsInjected: Runtime.store().stats().faults,
+		updateAsync: Runtime.store().stats().byMethod.UpdateAsync ?? 0,
+		memoryStore: {
+			requests: Runtime.memoryStore().stats().requests,
+			throttled: Runtime.memoryStore().stats().throttled,
+		},
 		schema,
 	};
 	Runtime.output(`SIM ${game.GetService("HttpService").JSONEncode(result)}`);

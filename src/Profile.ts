@@ -115,6 +115,10 @@ export class Profile<
 	public savesSinceSizeCheck?: number;
 	/** @internal */
 	public hopReady?: boolean;
+	/** Whether the stored lock may claim this server's heartbeat (see Heartbeat.ts). @internal */
+	public heartbeatClaim?: boolean;
+	/** @internal */
+	public fencedAt?: number;
 	/** @internal */
 	public readonly host: ProfileHost;
 	private releaseListeners?: ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>;

@@ -79,6 +79,7 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 	let adapter: DataStoreAdapter | undefined;
 	let migrations: unknown;
 	let validate: unknown;
+	let autoSavePeriod: unknown;
 	if (typeIs(profileStoreIndex, "string")) {
 		name = profileStoreIndex;
 	} else if (typeOf(profileStoreIndex) === "table") {
@@ -87,6 +88,7 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 		adapter = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).DataStore;
 		migrations = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Migrations;
 		validate = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Validate;
+		autoSavePeriod = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).AutoSavePeriod;
 	} else {
 		error(
 			`[ProfileService] ${method}: argument "profileStoreIndex" must be a name or { Name, Scope }, got ${typeOf(profileStoreIndex)} (${tostring(profileStoreIndex)})`,
@@ -118,12 +120,22 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 		"undefined or an array of functions or { Migrate, BackwardsCompatible? }",
 	);
 	expectArgument(method, "Validate", validate, t.optional(t.callback), "undefined or a function");
+	const periodCheck = (v: unknown): v is number =>
+		typeIs(v, "number") && v >= Settings.MinAutoSavePeriod && v <= Settings.MaxAutoSavePeriod;
+	expectArgument(
+		method,
+		"AutoSavePeriod",
+		autoSavePeriod,
+		t.optional(periodCheck),
+		`undefined or a number of seconds from ${Settings.MinAutoSavePeriod} to ${Settings.MaxAutoSavePeriod}`,
+	);
 	return ProfileStore.create<DataType, RobloxMetaData, GlobalUpdateType>(
 		name as string,
 		scope as string | undefined,
 		profileTemplate,
 		adapter,
 		new Schema(migrations as MigrationList<object> | undefined, validate as DataValidator<never> | undefined),
+		autoSavePeriod as number | undefined,
 	);
 }
 

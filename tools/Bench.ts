@@ -1,5 +1,7 @@
 /**
- * `npm run bench -- [--quick] [--json] [--svg] [--no-build]`: ours against the original on the offline runtime.
+ * `npm run bench -- [--quick] [--period S] [--json] [--svg] [--no-build]`: ours against the original on the offline
+ * runtime. `--period S` runs ours with AutoSavePeriod S (the original keeps its 30 s); such a run prints its table
+ * without rewriting the READMEs.
  * Every scenario of bench/main.ts runs in a fresh Luau VM state per library and repeat, in the order ours, original,
  * original, ours, ours, original (so neither library always runs first), and is reported as median (min..max) with
  * the ratio of the medians. A full run rewrites the results in bench/README.md and the README's table; `--quick`
@@ -87,16 +89,19 @@ export async function runBench(
 	project: string,
 	quick: boolean,
 	progress: (text: string) => void = () => {},
+	period?: number,
 ): Promise<BenchReport> {
 	const plan = quick ? QUICK : FULL;
 	const order = quick ? QUICK_ORDER : FULL_ORDER;
 	const runs: BenchRun[] = [];
 	const rows: BenchRow[] = [];
 	const latencies: BenchReport["latencies"] = {};
-	const each = async (argument: (kind: Library) => string) => {
+	// The library as the scenario names it: ours with its AutoSavePeriod, when one was given.
+	const named = (kind: Library) => (kind === "ours" && period !== undefined ? `ours-${period}` : kind);
+	const each = async (argument: (kind: string) => string) => {
 		const byKind: Record<Library, BenchRun[]> = { ours: [], original: [] };
 		for (const kind of order) {
-			const run = await runScenario(project, argument(kind));
+			const run = await runScenario(project, argument(named(kind)));
 			runs.push(run);
 			byKind[kind].push(run);
 			progress(`${argument(kind)} done`);
@@ -129,7 +134,7 @@ export async function runBench(
 	await baseline();
 	const steadyKinds: Record<Library, BenchRun[]> = { ours: [], original: [] };
 	for (const [index, kind] of order.entries()) {
-		const run = await runScenario(project, `steady:${kind}:${plan.steadyMinutes}`);
+		const run = await runScenario(project, `steady:${named(kind)}:${plan.steadyMinutes}`);
 		runs.push(run);
 		steadyKinds[kind].push(run);
 		if (!quick && index === order.length / 2 - 1) await baseline();
@@ -137,9 +142,11 @@ export async function runBench(
 	if (!quick) await baseline();
 	progress("steady state done");
 	const floor = median(baselines.map((r) => r.heapFloorKb as number));
-	const period = plan.steadyMinutes === 60 ? "1 virtual hour" : `${plan.steadyMinutes} virtual minutes`;
-	row(`real s per ${period}, 100 profiles of ~1 KB`, steadyKinds, (r) => r.wall as number, "s", 2);
+	const span = plan.steadyMinutes === 60 ? "1 virtual hour" : `${plan.steadyMinutes} virtual minutes`;
+	row(`real s per ${span}, 100 profiles of ~1 KB`, steadyKinds, (r) => r.wall as number, "s", 2);
 	row(`DataStore requests in those ${plan.steadyMinutes} minutes`, steadyKinds, (r) => r.requests as number, "", 0);
+	row("UpdateAsync per profile-hour", steadyKinds, (r) => r.updatesPerProfileHour as number, "", 1);
+	row("MemoryStore requests per minute (whole server)", steadyKinds, (r) => r.memoryPerMinute as number, "", 1);
 	row(
 		"Luau heap per loaded profile (floor above the no-library baseline)",
 		steadyKinds,
@@ -181,6 +188,7 @@ export async function runBench(
 
 	for (const [scenario, label] of [
 		["handoff", "live hand-off"],
+		["handofflost", "hand-off with every message lost"],
 		["takeover", "crashed-holder takeover"],
 	] as const) {
 		const result = await each((kind) => `${scenario}:${kind}:${plan.phases}`);
@@ -192,6 +200,9 @@ export async function runBench(
 			2,
 		);
 		row(`${label} max`, result, (r) => r.max as number, "virtual s", 2);
+		if (scenario !== "takeover") {
+			row(`${label}: the holder's last change kept`, result, (r) => r.kept as number, "", 0, "higher");
+		}
 		latencies[label] = {
 			ours: result.ours.flatMap((r) => r.times as number[]),
 			original: result.original.flatMap((r) => r.times as number[]),
@@ -297,9 +308,19 @@ async function main() {
 		if (build.status !== 0) throw new Error("bench: rbxtsc failed");
 	}
 	const json = args.includes("--json");
-	const report = await runBench(project, quick, (text) => {
-		if (!json) process.stdout.write(`${text}\n`);
-	});
+	const periodAt = args.indexOf("--period");
+	const period = periodAt === -1 ? undefined : Number(args[periodAt + 1]);
+	if (period !== undefined && !(period >= 10 && period <= 1200)) {
+		throw new Error(`bench: --period must be a number of seconds from 10 to 1200, got "${args[periodAt + 1]}"`);
+	}
+	const report = await runBench(
+		project,
+		quick,
+		(text) => {
+			if (!json) process.stdout.write(`${text}\n`);
+		},
+		period,
+	);
 	if (json) {
 		process.stdout.write(`${JSON.stringify(report, undefined, "\t")}\n`);
 	} else {
@@ -309,7 +330,7 @@ async function main() {
 		writeFileSync("bench/latency.svg", latencySvg(report));
 		if (!json) process.stdout.write("wrote bench/latency.svg\n");
 	}
-	if (!quick) {
+	if (!quick && period === undefined) {
 		const table = `On ${report.date}, \`npm run bench\`:\n\n${markdownTable(report)}`;
 		replaceBetween("bench/README.md", "<!-- bench:results -->", "<!-- /bench:results -->", table);
 		replaceBetween("README.md", "<!-- bench:results -->", "<!-- /bench:results -->", markdownTable(report));

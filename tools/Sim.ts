@@ -1,6 +1,8 @@
 /**
  * `npm run sim -- [--seed N] [--seeds K] [--servers N] [--players N] [--hours H] [--faults 0|10|30|all]
- *                 [--impl ours|original|both|mixed] [--schema-change] [--json] [--no-build]`
+ *                 [--impl ours|original|both|mixed] [--period S] [--schema-change] [--json] [--no-build]`
+ *
+ * `--period S`: the AutoSavePeriod of our servers' store (default 30, the original's).
  *
  * Runs the data-safety simulation (sim/main.ts) once per implementation, fault level and seed, each in a fresh Luau
  * VM state, prints a table per fault level and the first example of every violated invariant with the events
@@ -19,6 +21,8 @@ export interface SimOptions {
 	faults: 0 | 10 | 30;
 	/** `--schema-change`: a release with a new migration rolls out at half time (sim/SchemaChange.ts). */
 	schemaChange?: boolean;
+	/** `--period`: AutoSavePeriod of our servers' store, seconds (default 30). */
+	period?: number;
 }
 
 export interface SimResult extends SimOptions {
@@ -34,6 +38,10 @@ export interface SimResult extends SimOptions {
 	faultsInjected: number;
 	/** With --schema-change: old-release refusals, migration runs, profiles the settle loaded. */
 	schema?: { refusals: number; migrations: number; settled: number };
+	/** UpdateAsync requests sent (every server, the gift senders included). */
+	updateAsync?: number;
+	/** MemoryStoreService requests sent, and how many Roblox's request-unit limit throttled. */
+	memoryStore?: { requests: number; throttled: number };
 }
 
 const PROJECT = resolve("test.project.json");
@@ -86,7 +94,7 @@ async function runHere(options: SimOptions): Promise<void> {
 }
 
 export function describe(o: SimOptions): string {
-	return `--impl ${o.impl} --seed ${o.seed} --faults ${o.faults} --servers ${o.servers} --players ${o.players} --hours ${o.hours}${o.schemaChange === true ? " --schema-change" : ""}`;
+	return `--impl ${o.impl} --seed ${o.seed} --faults ${o.faults} --servers ${o.servers} --players ${o.players} --hours ${o.hours}${o.period !== undefined ? ` --period ${o.period}` : ""}${o.schemaChange === true ? " --schema-change" : ""}`;
 }
 
 /** Total violations of a result. */
@@ -121,6 +129,19 @@ export function table(results: SimResult[], faults: number): string[] {
 		[
 			"hand-offs whose holder could not write for the ForceLoad window (not counted in 9)",
 			(rs) => `${sum(rs, (r) => r.counts.handOffsUnwritable)}`,
+		],
+		[
+			"UpdateAsync per server-hour / MemoryStore requests per server-hour (throttled)",
+			(rs) => {
+				const hours = sum(rs, (r) => r.serverHours);
+				const updates = sum(rs, (r) => r.updateAsync ?? 0) / Math.max(hours, 1e-9);
+				const memory = sum(rs, (r) => r.memoryStore?.requests ?? 0) / Math.max(hours, 1e-9);
+				return `${updates.toFixed(0)} / ${memory.toFixed(0)} (${sum(rs, (r) => r.memoryStore?.throttled ?? 0)})`;
+			},
+		],
+		[
+			"servers cut off from MemoryStoreService for 1-10 min",
+			(rs) => `${sum(rs, (r) => r.counts.memoryStoreCuts ?? 0)}`,
 		],
 		[
 			"crashes / graceful shutdowns",
@@ -173,7 +194,11 @@ export function table(results: SimResult[], faults: number): string[] {
 			(faults > 0
 				? `, ${faults === 10 ? 2 : 5} % lost responses, ${faults === 10 ? 1 : 2} 60 s outage(s) per hour`
 				: "") +
-			"; MessagingService loss 50 % on odd seeds",
+			(faults > 0
+				? `; MemoryStoreService error rate ${faults} % and ${faults === 10 ? 1 : 2} 60 s outage(s) per hour`
+				: "") +
+			"; MessagingService loss 50 % on odd seeds" +
+			(results[0]?.period !== undefined ? `; our AutoSavePeriod ${results[0].period} s` : ""),
 		"",
 		`| measure | ${impls.join(" | ")} |`,
 		`| --- | ${impls.map(() => "---").join(" | ")} |`,
@@ -243,6 +268,7 @@ async function main() {
 		players: numberFlag(flags, "players", 40),
 		hours: numberFlag(flags, "hours", 1),
 		schemaChange,
+		period: flags.period === undefined ? undefined : numberFlag(flags, "period", 30),
 	};
 	if (flags["no-build"] !== true) {
 		const build = spawnSync("npx", ["rbxtsc", "-p", "tsconfig.test.json", "--rojo", PROJECT, "--type", "game"], {

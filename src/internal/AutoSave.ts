@@ -3,19 +3,36 @@ import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState } from "./ServiceState";
 
 /*
- * The auto-save rotation: every loaded profile is saved once per AutoSaveSeconds, the saves spread evenly over
- * that period. A thread that sleeps between turns replaces the original's per-frame Heartbeat check, so an idle
- * server costs nothing. Freshly loaded profiles wait a full period before their first auto-save.
+ * The auto-save rotations: one per AutoSavePeriod in use on this server, so that stores with different periods
+ * share a server; each saves its profiles once per its period, the saves spread evenly over that period. A thread
+ * per rotation that sleeps between turns replaces the original's per-frame Heartbeat check, so an idle server
+ * costs nothing. Freshly loaded profiles wait a full period before their first auto-save.
+ *
+ * Profiles with a period longer than the default are also in the lock-poll rotation: each is read (GetAsync, no
+ * write) every LockPollSeconds, and saved at once when another server's ForceLoad waits for it. An original
+ * requester sends no message and steals after its 8 steps of 7 s, which an auto-save every 30 s always beats.
+ * ServiceState.autoSave keeps every profile of every rotation.
  */
 
-function nextDue(): ProfileInternals | undefined {
-	const list = ServiceState.autoSave;
+/** The rotation key of the lock poll (periods are positive). */
+const POLL = -1;
+
+function rotation(period: number) {
+	let found = ServiceState.rotations.get(period);
+	if (found === undefined) {
+		found = { list: [], running: false };
+		ServiceState.rotations.set(period, found);
+	}
+	return found;
+}
+
+function nextDue(list: ProfileInternals[], period: number): ProfileInternals | undefined {
 	const now = os.clock();
 	for (let i = 0; i < list.size(); i++) {
 		const profile = list[i];
 		// The turn comes exactly one period after the load; the tolerance keeps clock rounding from skipping it (a
 		// skipped first turn doubled the time a holder took to release to a ForceLoad it could not hear).
-		if (now - profile.loadedAt >= Settings.AutoSaveSeconds - 0.01) {
+		if (now - profile.loadedAt >= period - 0.01) {
 			list.remove(i);
 			list.push(profile);
 			return profile;
@@ -24,39 +41,60 @@ function nextDue(): ProfileInternals | undefined {
 	return undefined;
 }
 
-function loop() {
+function loop(period: number) {
+	const turn = rotation(period);
+	const seconds = period === POLL ? Settings.LockPollSeconds : period;
 	for (;;) {
-		const count = ServiceState.autoSave.size();
+		const count = turn.list.size();
 		if (count === 0) {
-			ServiceState.autoSaveRunning = false;
+			turn.running = false;
 			return;
 		}
-		task.wait(Settings.AutoSaveSeconds / count);
-		const profile = nextDue();
-		if (profile !== undefined) profile.host.spawnSave(profile, false);
+		task.wait(seconds / count);
+		const profile = nextDue(turn.list, seconds);
+		if (profile === undefined) continue;
+		if (period === POLL) task.spawn(() => profile.host.pollLock(profile));
+		else profile.host.spawnSave(profile, false);
 	}
+}
+
+function join(period: number, profile: ProfileInternals) {
+	const turn = rotation(period);
+	turn.list.push(profile);
+	if (!turn.running) {
+		turn.running = true;
+		task.spawn(loop, period);
+	}
+}
+
+function leave(period: number, profile: ProfileInternals) {
+	const list = ServiceState.rotations.get(period)?.list;
+	const index = list?.indexOf(profile) ?? -1;
+	if (index !== -1) list!.remove(index);
 }
 
 /** @internal */
 export function addToAutoSave(profile: ProfileInternals) {
 	ServiceState.autoSave.push(profile);
-	if (!ServiceState.autoSaveRunning) {
-		ServiceState.autoSaveRunning = true;
-		task.spawn(loop);
-	}
+	const period = profile.host.autoSavePeriod;
+	join(period, profile);
+	if (period > Settings.AutoSaveSeconds) join(POLL, profile);
 }
 
 /** @internal */
 export function removeFromAutoSave(profile: ProfileInternals) {
 	const index = ServiceState.autoSave.indexOf(profile);
 	if (index !== -1) ServiceState.autoSave.remove(index);
+	leave(profile.host.autoSavePeriod, profile);
+	leave(POLL, profile);
 }
 
-/** Moves a profile to the end of the rotation, so a manual save is not followed by an auto-save right away. @internal */
+/** Moves a profile to the end of its rotation, so a manual save is not followed by an auto-save right away. @internal */
 export function restartAutoSave(profile: ProfileInternals) {
-	const index = ServiceState.autoSave.indexOf(profile);
+	const list = ServiceState.rotations.get(profile.host.autoSavePeriod)?.list;
+	const index = list?.indexOf(profile) ?? -1;
 	if (index !== -1) {
-		ServiceState.autoSave.remove(index);
-		ServiceState.autoSave.push(profile);
+		list!.remove(index);
+		list!.push(profile);
 	}
 }

@@ -4,8 +4,21 @@
  * @internal
  */
 export const Settings = {
-	/** Every loaded profile is saved once per this many seconds, spread evenly over the profiles. */
+	/**
+	 * Every loaded profile is saved once per its store's AutoSavePeriod, by default this many seconds (the
+	 * original's), spread evenly over the profiles of that period.
+	 */
 	AutoSaveSeconds: 30,
+	/** Bounds of a store's AutoSavePeriod, in seconds. */
+	MinAutoSavePeriod: 10,
+	MaxAutoSavePeriod: 1200,
+	/**
+	 * A holder whose auto-save period is longer than AutoSaveSeconds reads each of its locks (GetAsync) this often,
+	 * so that it sees a ForceLoad request from a server that sends no message (the original) as soon as an auto-save
+	 * every AutoSaveSeconds would have, well within that server's 8 steps of 7 s, and releases. The same cadence as
+	 * the original's own auto-save: the tolerance original requesters were built for, at a read instead of a write.
+	 */
+	LockPollSeconds: 30,
 	/** Minimum seconds between two writes to one key from this server (the DataStore write cooldown). */
 	WriteCooldown: 6,
 	/** ForceLoad steps (writes that find our ForceLoadSession still pending) before the lock is stolen. */
@@ -46,10 +59,34 @@ export const Settings = {
 	HandOffReleaseWait: 10,
 	/**
 	 * A holder that runs this library with a verified hand-off listener, answers none of a probe's requests while the
-	 * requester hears its own echoes, and has not written its lock for this many seconds by the DataStore's clock, is
-	 * taken over early: every live holder rewrites its lock at each auto-save (AutoSaveSeconds).
+	 * requester hears its own echoes, and has not written its lock for its auto-save period plus this many seconds
+	 * by the DataStore's clock, is taken over early: every live holder rewrites its lock at each auto-save
+	 * (40 s with the default period). See LockProtocol.silentHolderStale.
 	 */
-	SilentHolderStale: 40,
+	SilentHolderMargin: 10,
+	/** The MemoryStore hash map of server heartbeats: key = JobId, value = a counter the server increments. */
+	HeartbeatMap: "ProfileService_Heartbeat",
+	/**
+	 * Seconds between two heartbeats of a server that holds profiles (a failed one is retried within the interval,
+	 * HeartbeatRetries times, so that an error rate alone never starves it).
+	 */
+	HeartbeatInterval: 1,
+	HeartbeatRetries: 2,
+	/** Seconds a heartbeat entry outlives its last refresh. */
+	HeartbeatTtl: 120,
+	/**
+	 * A requester judges a holder's heartbeat stale once two of its own successful reads this many seconds apart
+	 * (by its own clock) found the same value.
+	 */
+	HeartbeatStale: 14,
+	/**
+	 * A holder whose heartbeat has not been written for this many seconds (its MemoryStore calls fail, or its
+	 * heartbeat thread is late) rewrites every lock that advertises the heartbeat, without the claim, well before
+	 * a requester can judge it stale (HeartbeatStale, which leaves a write cooldown and more for that rewrite): from
+	 * then on only the DataStore-clock rule applies to it. Three whole heartbeats with their retries must fail
+	 * first, so random errors (0.3^9 at a 30 % error rate) do not set it off; outages and cut-off servers do.
+	 */
+	HeartbeatFence: 4,
 	/**
 	 * The same for a lock handed to a requester that has not written it since: a live requester writes it as soon as
 	 * its write cooldown allows (WriteCooldown after its request).

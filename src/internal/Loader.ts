@@ -5,17 +5,23 @@
  */
 import type { ProfileKeyInfo } from "../DataStoreAdapter";
 import { Settings } from "./Constants";
-import { ensureHandOffSubscribed, listenerVerified, probeHolder } from "./HandOff";
+import { ensureHandOffSubscribed, probeHolder } from "./HandOff";
+import { currentAdvert, ensureHeartbeat, readHeartbeat } from "./Heartbeat";
 import {
 	answerStep,
 	applyWrite,
 	decideWrite,
 	earlyStealDue,
+	heartbeatFresh,
+	heartbeatStale,
 	initialLockState,
 	nextStep,
+	observeHeartbeat,
 	roundSpacing,
 	shouldAskHolder,
+	stepStealHeld,
 	watchHolder,
+	type HeartbeatWatch,
 	type HolderWatch,
 	type LockState,
 	type LockStep,
@@ -50,6 +56,24 @@ export function loadRounds(
 	token: number,
 	schema?: Schema,
 ): [StoredProfile, ProfileKeyInfo, boolean] | undefined {
+	const load = { done: false };
+	try {
+		return rounds(transport, template, key, handler, token, schema, load);
+	} finally {
+		// Stops this load's heartbeat readings, however it ended.
+		load.done = true;
+	}
+}
+
+function rounds(
+	transport: StoreTransport,
+	template: object,
+	key: string,
+	handler: LoadHandler,
+	token: number,
+	schema: Schema | undefined,
+	load: { done: boolean },
+): [StoredProfile, ProfileKeyInfo, boolean] | undefined {
 	const me: SessionTag = thisSession();
 	const adapter = transport.getAdapter();
 	const tokenId = transport.sessionId(key);
@@ -62,7 +86,38 @@ export function loadRounds(
 	// from below (the response arrives after the write), so a quiet period is never overestimated.
 	let anchor: { store: number; clock: number } | undefined;
 	const storeNow = () => (anchor === undefined ? undefined : anchor.store + (os.clock() - anchor.clock) * 1000);
-	if (!adapter.IsMock) ensureHandOffSubscribed();
+	if (!adapter.IsMock) {
+		ensureHandOffSubscribed();
+		ensureHeartbeat();
+	}
+	// The holder's heartbeat, read every HeartbeatInterval by a thread of this load while the lock it watches
+	// claims one (readings of another holder, or of another session, start over).
+	let beats: { job: string; watch: HeartbeatWatch | undefined } | undefined;
+	let reading = false;
+	const finished = () => ServiceState.locked || superseded();
+	const followHeartbeat = (holder: HolderWatch | undefined) => {
+		const job = holder !== undefined && holder.marker === "on" && holder.heartbeat ? holder.job : undefined;
+		if (job === undefined) {
+			beats = undefined;
+			return;
+		}
+		if (beats?.job !== job) beats = { job, watch: undefined };
+		if (reading) return;
+		reading = true;
+		task.spawn(() => {
+			while (beats !== undefined && !finished() && !load.done) {
+				const current = beats;
+				const readAt = os.clock();
+				const result = readHeartbeat(current.job);
+				// The time the request was sent: the value it returns was current at some point after that.
+				if (beats === current) current.watch = observeHeartbeat(current.watch, result, readAt);
+				task.wait(Settings.HeartbeatInterval);
+			}
+			reading = false;
+		});
+	};
+	const stale = () => beats !== undefined && heartbeatStale(beats.watch);
+	const fresh = () => beats !== undefined && heartbeatFresh(beats.watch, os.clock());
 	// The release of this key from this server may still be retrying (a failed write, a lost response): the load
 	// waits for it, or it would read the older auto-saved data and make that release give up.
 	while (ServiceState.releasing.has(tokenId) && !ServiceState.locked && !superseded()) task.wait();
@@ -87,11 +142,18 @@ export function loadRounds(
 					now: os.time(),
 					superseded: superseded(),
 					shuttingDown: ServiceState.locked,
-					earlySteal: meta !== undefined && earlyStealDue(watch, meta, probe, storeNow()),
+					earlySteal: meta !== undefined && earlyStealDue(watch, meta, probe, storeNow(), stale(), fresh()),
+					holdSteal: meta !== undefined && stepStealHeld(watch, meta, storeNow(), stale(), fresh()),
 				};
 				const write = decideWrite(round, meta, context);
 				if (write === "cancel") return false;
-				applyWrite(payload.MetaData!, write, me, context.now, !adapter.IsMock && listenerVerified());
+				applyWrite(
+					payload.MetaData!,
+					write,
+					me,
+					context.now,
+					currentAdvert(transport.autoSavePeriod, adapter.IsMock),
+				);
 			},
 		});
 		if (superseded()) return undefined; // a newer load of this key took over
@@ -104,6 +166,7 @@ export function loadRounds(
 			continue;
 		}
 		if (result.keyInfo !== undefined) anchor = { store: result.keyInfo.UpdatedTime, clock: os.clock() };
+		followHeartbeat(watch);
 		const meta = result.payload.MetaData!;
 		let step: LockStep = nextStep(round, meta, me);
 		if (step.kind === "adopt") {

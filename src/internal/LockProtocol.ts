@@ -69,6 +69,8 @@ export interface RoundContext {
 	readonly shuttingDown: boolean;
 	/** earlyStealDue() holds for what the key holds now. Default false. */
 	readonly earlySteal?: boolean;
+	/** stepStealHeld() holds for what the key holds now: the ForceLoad steps alone do not take it. Default false. */
+	readonly holdSteal?: boolean;
 }
 
 /** What to write, given what the key's MetaData holds (undefined for a key with no profile yet). @internal */
@@ -87,28 +89,87 @@ export function decideWrite(
 	if (isDeadLock(meta, context.now)) return "take";
 	if (state.mode === "takeover") return "take";
 	const ourRequest = sameSession(meta.ForceLoadSession, placeId, jobId);
-	if (state.mode === "steal") return ourRequest ? "take" : "keep";
+	if (state.mode === "steal") return ourRequest && context.holdSteal !== true ? "take" : "keep";
 	if (state.mode === "wait" && context.earlySteal === true) return ourRequest ? "take" : "keep";
 	if (state.mode === "request") return "request";
 	return "keep";
 }
 
+/** What a holder's lock advertises about it: its listener, its auto-save period and its heartbeat. @internal */
+export interface Advert {
+	/** The hand-off listener is verified (LockProtocol's "on" marker). */
+	readonly listening: boolean;
+	/** The store's AutoSavePeriod, seconds. */
+	readonly period: number;
+	/** The server's heartbeat is being written (Heartbeat.heartbeatHealthy). */
+	readonly heartbeat: boolean;
+}
+
+const SILENT: Advert = { listening: false, period: Settings.AutoSaveSeconds, heartbeat: false };
+
 /** Applies a decision to the MetaData about to be written. @internal */
-export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTag, now: number, listening = false) {
+export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTag, now: number, advert = SILENT) {
 	if (write === "take") {
 		meta.ActiveSession = me;
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
 		meta.LastUpdate = now;
-		meta.HandOff = listenerMarker(me, listening);
+		meta.HandOff = listenerMarker(me, advert);
 	} else if (write === "request") {
 		meta.ForceLoadSession = me;
 	}
 }
 
-/** The marker a holder writes into its own lock: "on" while its hand-off listener is verified. @internal */
-export function listenerMarker(me: SessionTag, listening: boolean): StoredMetaData["HandOff"] {
-	return listening ? [me[1], "on"] : undefined;
+/**
+ * The marker a holder writes into its own lock. Without a verified listener: none, so every requester applies the
+ * original protocol (and the original's tolerance), or "off" with a period that is not the default (never an early
+ * takeover; the ForceLoad steps wait out the period, see stepStealHeld). With one: "on", the period when it is not
+ * the default, and the heartbeat claim while the heartbeat is written (the period is then always written, so the
+ * array has no hole).
+ * @internal
+ */
+export function listenerMarker(me: SessionTag, advert: Advert): StoredMetaData["HandOff"] {
+	// A holder that cannot hear still says that it saves only every `period`: the ForceLoad steps then wait for it.
+	if (!advert.listening)
+		return advert.period !== Settings.AutoSaveSeconds ? [me[1], "off", advert.period] : undefined;
+	// "long" for a period longer than the default: servers of this library from before the period existed read "on"
+	// as a holder that rewrites its lock every 30 s (their 40 s rule), and read "long" as no marker at all (the
+	// original's steps, which the lock poll beats).
+	const state = advert.period > Settings.AutoSaveSeconds ? "long" : "on";
+	if (advert.heartbeat) return [me[1], state, advert.period, 1];
+	return advert.period !== Settings.AutoSaveSeconds ? [me[1], state, advert.period] : [me[1], "on"];
+}
+
+/**
+ * The period and heartbeat claim of the holder's "on" or "off" marker (only "on" may claim the heartbeat). No
+ * marker, or one that is not the holder's own: the default period. A malformed period (not a number in range):
+ * the longest period and no heartbeat, the cautious reading.
+ * @internal
+ */
+export function readMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): {
+	period: number;
+	heartbeat: boolean;
+} {
+	const active = meta.ActiveSession;
+	const marker = meta.HandOff;
+	const own = typeIs(active, "table") && typeIs(marker, "table") && marker[0] === active[1];
+	const known = own && (marker[1] === "on" || marker[1] === "long" || marker[1] === "off");
+	if (!known) return { period: Settings.AutoSaveSeconds, heartbeat: false };
+	const [, state, period, heartbeat] = marker;
+	if (period === undefined) return { period: Settings.AutoSaveSeconds, heartbeat: false };
+	if (!typeIs(period, "number") || period !== period || period < Settings.MinAutoSavePeriod) {
+		return { period: Settings.MaxAutoSavePeriod, heartbeat: false };
+	}
+	return { period: math.min(period, Settings.MaxAutoSavePeriod), heartbeat: state !== "off" && heartbeat === 1 };
+}
+
+/**
+ * Seconds without a write to its lock, by the DataStore's clock, after which a holder with this auto-save period
+ * cannot be alive and able to write: it rewrites the lock every period.
+ * @internal
+ */
+export function silentHolderStale(period: number): number {
+	return period + Settings.SilentHolderMargin;
 }
 
 /** What to do after a round, given the MetaData the write left in the key. @internal */
@@ -146,7 +207,8 @@ export function answerStep(answer: unknown): LockStep {
 
 /**
  * What a lock says about its holder's hand-off listener: "on" when the holder runs this library and had verified
- * that its hand-off subscription receives messages when it last wrote the lock; "handed" when the lock was handed
+ * that its hand-off subscription receives messages when it last wrote the lock (marked "long" by a holder with a
+ * longer auto-save period than the default, see listenerMarker); "handed" when the lock was handed
  * to a requester by the previous holder's release and the requester has not written it since. Undefined for every
  * other holder, original servers included: a marker left behind by an earlier holder names another job id.
  * @internal
@@ -156,6 +218,7 @@ export function holderMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandO
 	const marker = meta.HandOff;
 	if (!typeIs(active, "table") || !typeIs(marker, "table")) return undefined;
 	if (marker[0] !== active[1]) return undefined;
+	if (marker[1] === "long") return "on";
 	return marker[1] === "on" || marker[1] === "handed" ? marker[1] : undefined;
 }
 
@@ -171,6 +234,9 @@ export interface HolderWatch {
 	readonly loadCount: number;
 	readonly lastUpdate: number | undefined;
 	readonly marker: "on" | "handed" | undefined;
+	/** What the "on" marker advertises (readMarker). */
+	readonly period: number;
+	readonly heartbeat: boolean;
 	readonly since: number;
 }
 
@@ -184,7 +250,9 @@ function sameHolderState(watch: HolderWatch, meta: WatchedMeta): boolean {
 		active[1] === watch.job &&
 		meta.SessionLoadCount === watch.loadCount &&
 		meta.LastUpdate === watch.lastUpdate &&
-		holderMarker(meta) === watch.marker
+		holderMarker(meta) === watch.marker &&
+		readMarker(meta).period === watch.period &&
+		readMarker(meta).heartbeat === watch.heartbeat
 	);
 }
 
@@ -207,6 +275,7 @@ export function watchHolder(
 		loadCount: meta.SessionLoadCount,
 		lastUpdate: meta.LastUpdate,
 		marker: holderMarker(meta),
+		...readMarker(meta),
 		since: newestWrite,
 	};
 }
@@ -220,10 +289,16 @@ export type ProbeResult = "released" | "alive" | "silent" | "unknown";
  *   of ours whose subscription failed, never is: for those the original's steps are the only rule);
  * - every request this server sent it went unanswered while this server heard its own echoes ("silent"): a live
  *   listener would have answered;
- * - by the DataStore's clock (and this server's own since its last response), the holder has not written that
- *   state for SilentHolderStale seconds, more than an auto-save period: a live holder rewrites it at every
- *   auto-save; for a lock handed over and never written by its new holder, HandedClaimWindow (a live requester
- *   writes it as soon as its write cooldown allows).
+ * - and either the holder's lock claims its heartbeat and this server read that heartbeat, unchanged, twice
+ *   HeartbeatStale seconds apart by its own clock (`heartbeatStale`; a holder that cannot write its heartbeat
+ *   withdraws the claim from its locks before then, see Heartbeat.ts), or, by the DataStore's clock (and this
+ *   server's own since its last response), the holder has not written that state for silentHolderStale(its
+ *   period): a live holder rewrites it at every auto-save; for a lock handed over and never written by its new
+ *   holder, HandedClaimWindow (a live requester writes it as soon as its write cooldown allows).
+ *
+ * Never while the holder's heartbeat is fresh (`heartbeatFresh`): this server saw it advance within HeartbeatStale
+ * seconds, so the holder is alive, whatever its lock and its messages say (a deaf holder whose auto-save failed,
+ * with a long period, would otherwise look quiet by the DataStore's clock).
  * @internal
  */
 export function earlyStealDue(
@@ -231,11 +306,101 @@ export function earlyStealDue(
 	meta: WatchedMeta,
 	probe: ProbeResult | undefined,
 	storeNow: number | undefined,
+	heartbeatStale = false,
+	heartbeatFresh = false,
 ): boolean {
-	if (probe !== "silent" || watch === undefined || storeNow === undefined) return false;
+	if (probe !== "silent" || watch === undefined) return false;
 	if (!sameHolderState(watch, meta) || watch.marker === undefined) return false;
-	const quiet = watch.marker === "handed" ? Settings.HandedClaimWindow : Settings.SilentHolderStale;
+	if (watch.heartbeat && heartbeatFresh) return false;
+	if (watch.marker === "on" && watch.heartbeat && heartbeatStale) return true;
+	if (storeNow === undefined) return false;
+	const quiet = watch.marker === "handed" ? Settings.HandedClaimWindow : silentHolderStale(watch.period);
 	return storeNow - watch.since >= quiet * 1000;
+}
+
+/**
+ * Whether the ForceLoad steps, run out, must still not take the lock: its holder said it auto-saves only every
+ * `period` seconds, longer than the default the steps were made for, so it may be alive and not have seen our
+ * request yet (it reads its locks every LockPollSeconds, which a failing DataStore may delay). The steal then
+ * waits until earlyStealDue's evidence, or silentHolderStale(period) of DataStore quiet, says the holder is gone.
+ *
+ * Also held, whatever the period, while the holder's heartbeat is fresh: a holder seen alive that has not released
+ * yet could not write (it releases at its next lock poll or on our request), and the original's steal would take
+ * its unsaved progress. The requester waits for that release instead.
+ * @internal
+ */
+export function stepStealHeld(
+	watch: HolderWatch | undefined,
+	meta: WatchedMeta,
+	storeNow: number | undefined,
+	heartbeatStale = false,
+	heartbeatFresh = false,
+): boolean {
+	if (watch === undefined || !sameHolderState(watch, meta) || watch.marker === "handed") return false;
+	if (watch.heartbeat && heartbeatFresh) return true;
+	if (watch.period <= Settings.AutoSaveSeconds) return false;
+	if (watch.heartbeat && heartbeatStale) return false;
+	return storeNow === undefined || storeNow - watch.since < silentHolderStale(watch.period) * 1000;
+}
+
+/**
+ * A requester's readings of one holder's heartbeat: the value it last read, when (its own os.clock()) it first
+ * read that value, and when it last read it again. Only successful reads count; a failed read changes nothing.
+ * @internal
+ */
+export interface HeartbeatWatch {
+	readonly value: number | undefined;
+	readonly firstSeen: number;
+	readonly lastSeen: number;
+	/** A read found a new counter after an earlier successful read: the holder wrote it meanwhile. */
+	readonly advanced: boolean;
+}
+
+/** A heartbeat reading: the counter (undefined when the entry is absent or expired), or a failed request. @internal */
+export type HeartbeatReading = { readonly ok: true; readonly value: number | undefined } | { readonly ok: false };
+
+/** Folds one reading, made at this server's os.clock() `now`, into the watch. @internal */
+export function observeHeartbeat(
+	watch: HeartbeatWatch | undefined,
+	reading: HeartbeatReading,
+	now: number,
+): HeartbeatWatch | undefined {
+	if (!reading.ok) return watch;
+	if (watch === undefined || watch.value !== reading.value) {
+		// An entry that expired (undefined) is no sign of life.
+		const advanced = watch !== undefined && reading.value !== undefined;
+		return { value: reading.value, firstSeen: now, lastSeen: now, advanced };
+	}
+	return { value: watch.value, firstSeen: watch.firstSeen, lastSeen: now, advanced: watch.advanced };
+}
+
+/**
+ * Whether the holder is alive by its heartbeat: this server saw the counter advance, at its own os.clock() `now`
+ * less than HeartbeatStale seconds ago (the holder wrote it at or before that read).
+ * @internal
+ */
+export function heartbeatFresh(watch: HeartbeatWatch | undefined, now: number): boolean {
+	return watch !== undefined && watch.advanced && now - watch.firstSeen < Settings.HeartbeatStale;
+}
+
+/**
+ * Whether the heartbeat stood still: two successful reads HeartbeatStale seconds apart by this server's clock
+ * found the same value (an absent entry counts as a value: it expired, HeartbeatTtl after its last write). Never
+ * from failed reads alone, nor from the holder's clock.
+ * @internal
+ */
+export function heartbeatStale(watch: HeartbeatWatch | undefined): boolean {
+	return watch !== undefined && watch.lastSeen - watch.firstSeen >= Settings.HeartbeatStale;
+}
+
+/**
+ * Whether a holder must withdraw its heartbeat claim now: some lock of it claims the heartbeat, and its heartbeat
+ * has not been written since `lastWrite` (os.clock() at the start of the last successful write; undefined: never)
+ * for HeartbeatFence seconds.
+ * @internal
+ */
+export function heartbeatFenceDue(claimed: boolean, lastWrite: number | undefined, now: number): boolean {
+	return claimed && (lastWrite === undefined || now - lastWrite >= Settings.HeartbeatFence);
 }
 
 /**

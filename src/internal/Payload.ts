@@ -14,10 +14,12 @@ export interface StoredMetaData {
 	MetaTags: Record<string, unknown>;
 	LastUpdate?: number;
 	/**
-	 * This library's hand-off marker, [holder job id, "on" | "handed"] (see LockProtocol.holderMarker). The original
-	 * keeps unknown MetaData fields as they are, and ignores this one.
+	 * This library's hand-off marker, [holder job id, "on" | "long" | "handed" | "off", period?, heartbeat?] (see
+	 * LockProtocol.holderMarker and readMarker). The period is written when it is not the default; `heartbeat` is 1
+	 * when the holder's heartbeat (Settings.HeartbeatMap) was being written. The original keeps unknown MetaData
+	 * fields as they are, and ignores this one.
 	 */
-	HandOff?: [jobId: string, state: "on" | "handed"];
+	HandOff?: [jobId: string, state: "on" | "long" | "handed" | "off", period?: number, heartbeat?: 1];
 }
 
 /** One global update: [id, version, locked, data]. @internal */

@@ -8,6 +8,13 @@ import type { GlobalUpdates } from "../GlobalUpdates";
  */
 export interface ProfileHost {
 	readonly template: object;
+	/** The store's AutoSavePeriod, seconds. */
+	readonly autoSavePeriod: number;
+	/**
+	 * Reads the profile's lock and saves at once if another server asked for it, or if the lock is no longer this
+	 * session's (the save then ends the profile). Long periods only. Yields.
+	 */
+	pollLock(profile: ProfileInternals): void;
 	/**
 	 * The one notion of "mock" the library acts on: the store keeps its data in memory (`.Mock` stores, and every
 	 * store in Studio without API access). ProfileStore.IsMock() returns it.
@@ -43,6 +50,13 @@ export interface ProfileInternals {
 	GlobalUpdates: unknown;
 	/** The GlobalUpdates object the profile was made with. */
 	readonly ownUpdates: Pick<GlobalUpdates, "latest" | "applyPending" | "deliver">;
+	/**
+	 * Whether the stored lock may claim this server's heartbeat: set by every write that claims it, cleared only
+	 * once a write without the claim has landed (Heartbeat's fence relies on it).
+	 */
+	heartbeatClaim?: boolean;
+	/** os.clock() of the fence's last save of this profile. */
+	fencedAt?: number;
 	/** Set after the DataStore refused MetaTags: later saves check them before sending until they pass. */
 	metaTagsRefused?: boolean;
 	Identify(): string;

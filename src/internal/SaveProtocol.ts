@@ -11,8 +11,8 @@
  * @internal
  */
 import { MetaDataUpdatedFields, Settings } from "./Constants";
-import { listenerVerified } from "./HandOff";
-import { handOverTo, listenerMarker, type HandOffGrant } from "./LockProtocol";
+import { currentAdvert } from "./Heartbeat";
+import { handOverTo, listenerMarker, readMarker, type Advert, type HandOffGrant } from "./LockProtocol";
 import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState, thisSession } from "./ServiceState";
@@ -257,7 +257,7 @@ function writeSession(
 	missing: boolean,
 	write: SessionWrite,
 	grant: HandOffGrant | undefined,
-	listening: boolean,
+	advert: Advert,
 ): boolean | void {
 	const { me, release, writeData, held } = write;
 	const meta = latest.MetaData;
@@ -276,7 +276,7 @@ function writeSession(
 		}
 	}
 	meta.LastUpdate = os.time();
-	meta.HandOff = listenerMarker(me, listening);
+	meta.HandOff = listenerMarker(me, advert);
 	if (!release && !forceLoadPending) return;
 	// forceLoadPending: ForceLoadSession is another server's, so it is the requester to hand the lock to.
 	const requester = meta.ForceLoadSession;
@@ -375,14 +375,20 @@ function writeProfile(
 	for (;;) {
 		let refusal: string | undefined;
 		let editError: unknown;
+		// Whether this attempt's write claims the heartbeat for this session (see Heartbeat.ts's fence).
+		let claims = false;
 		const result = transport.update(profile.key, {
 			edit: (latest, _, missing) => {
 				// An error here would look like a DataStore error and be retried for ever: it is reported instead.
 				const [ok, edited] = pcall(() => {
 					if (overwrite) return writeOverwrite(profile, latest);
 					const grant = ServiceState.handOffGrants.get(releasingId);
-					const listening = !transport.getAdapter().IsMock && listenerVerified();
-					const written = writeSession(profile, latest, missing, write, grant, listening);
+					const advert = currentAdvert(transport.autoSavePeriod, transport.getAdapter().IsMock);
+					const written = writeSession(profile, latest, missing, write, grant, advert);
+					claims =
+						written !== false && latest.MetaData !== undefined && readMarker(latest.MetaData).heartbeat;
+					// Set before the write is sent: a write whose response is lost may still have landed.
+					if (claims) profile.heartbeatClaim = true;
 					// An auto-save giving the lock to a pending ForceLoad ends the session here, when the Data it
 					// writes is fixed: the game must not change what is no longer saved, even if the response is
 					// lost (the requester may already have loaded it). It then goes on as a release until it lands.
@@ -405,6 +411,7 @@ function writeProfile(
 		if (editError !== undefined) error(editError, 0);
 		if (result !== undefined && result !== false) {
 			progress.landed = true;
+			if (!result.cancelled && !claims) profile.heartbeatClaim = undefined;
 			if (!overwrite) afterSave(transport, profile, result, write.lastLoadCount, write.me);
 			return undefined;
 		}

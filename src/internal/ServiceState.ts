@@ -40,10 +40,8 @@ export const ServiceState = {
 	releasing: new Map<string, ProfileInternals>(),
 	/** The newest LoadProfileAsync of each key (live/mock\0lookup\0key): older loads of the key stop. */
 	loadTokens: new Map<string, number>(),
-	/** Profiles in the auto-save rotation, oldest turn first. */
+	/** Profiles in the auto-save rotations, of every period. */
 	autoSave: [] as ProfileInternals[],
-	/** Whether the auto-save thread is running. */
-	autoSaveRunning: false,
 	/** Spaces writes to a key and waits for request budget. */
 	writeQueue: new WriteQueue(),
 	/** Hand-off requests this server is waiting on (live\0lookup\0key), with what the holder said so far. */
@@ -58,6 +56,13 @@ export const ServiceState = {
 	handOffHeardSelf: undefined as number | undefined,
 	/** Whether the listener check (a message to itself every ListenerPingInterval) is running. */
 	handOffPinging: false,
+	/**
+	 * This server's heartbeat (Heartbeat.ts): whether its thread runs, whether a write is in flight, the counter,
+	 * and os.clock() at the start of its last successful write.
+	 */
+	heartbeat: { running: false, writing: false, counter: 0, lastWrite: undefined as number | undefined },
+	/** The auto-save rotations (AutoSave.ts) by period in seconds, and the lock-poll rotation (key -1). */
+	rotations: new Map<number, { list: ProfileInternals[]; running: boolean }>(),
 	/** The in-memory stores of `.Mock` ("user") and of Studio without API access ("offline"), by pool and store. */
 	mockStores: new Map<string, Map<string, object>>(),
 	/** Whether ProfileService has started (Studio check and BindToClose). */

@@ -9,13 +9,15 @@ import { MockDataStoreAdapter } from "../MockDataStoreAdapter";
 import type { GlobalUpdateData } from "../GlobalUpdates";
 import { Profile } from "../Profile";
 import { RobloxDataStoreAdapter } from "../RobloxDataStoreAdapter";
+import { Settings } from "./Constants";
 import { addToAutoSave, removeFromAutoSave, restartAutoSave } from "./AutoSave";
 import { joinKey, sessionKey } from "./Keys";
-import { deepCopy, normalizePayload, type StoredProfile } from "./Payload";
+import { deepCopy, normalizePayload, sameSession, type StoredProfile } from "./Payload";
 import type { ProfileHost, ProfileInternals } from "./ProfileHost";
 import type { StoreTransport, UpdateHandlers, UpdateOutcome } from "./Transport";
 import { saveProfile } from "./SaveProtocol";
 import { Schema } from "./Schema";
+import { readMarker } from "./LockProtocol";
 import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
 import { isValueRefusal } from "./Validation";
 
@@ -37,6 +39,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		adapter: DataStoreAdapter | undefined,
 		/** Migrations and Validate from the store's options (none: version 0, no check). */
 		public readonly schema: Schema = new Schema(undefined, undefined),
+		/** Seconds between two auto-saves of a profile (GetProfileStore's AutoSavePeriod). */
+		public readonly autoSavePeriod: number = Settings.AutoSaveSeconds,
 	) {
 		this.lookup = joinKey(name, scope ?? "");
 		this.adapter = isDotMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
@@ -164,11 +168,13 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		viewMode: boolean,
 		storedTags?: object,
 	): Profile<D, R, U> {
+		// A lock this load wrote may claim this server's heartbeat: the fence must know, until a save withdraws it.
+		const heartbeatClaim = !viewMode && readMarker(payload.MetaData!).heartbeat;
 		// The hand-off marker belongs to the stored lock, not to the profile the game sees.
 		payload.MetaData!.HandOff = undefined;
 		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
 		meta.MetaTagsLatest = (storedTags ?? deepCopy(meta.MetaTags)) as Map<string, unknown>;
-		return Profile.create<D, R, U>(
+		const profile = Profile.create<D, R, U>(
 			this,
 			key,
 			{
@@ -181,6 +187,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 			keyInfo,
 			viewMode,
 		);
+		if (heartbeatClaim) profile.heartbeatClaim = true;
+		return profile;
 	}
 
 	/** Makes a loaded profile active on this server: tracked, and in the auto-save rotation. */
@@ -213,6 +221,26 @@ export class StoreCore implements ProfileHost, StoreTransport {
 
 	public spawnSave(profile: ProfileInternals, release: boolean) {
 		task.spawn(() => saveProfile(this, profile, release ? "Release" : "AutoSave"));
+	}
+
+	public pollLock(profile: ProfileInternals) {
+		if (!this.isLoaded(profile.key, profile)) return;
+		const result = this.update(profile.key, {}, true);
+		if (result === undefined || result === false || !this.isLoaded(profile.key, profile)) return;
+		const meta = result.payload.MetaData;
+		const [placeId, jobId] = [ServiceState.placeId, ServiceState.jobId];
+		const requested =
+			typeIs(meta?.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, placeId, jobId);
+		const held =
+			meta !== undefined &&
+			sameSession(meta.ActiveSession, placeId, jobId) &&
+			meta.SessionLoadCount === profile.MetaData.SessionLoadCount;
+		// Asked for: released as a hand-off request would release it, the profile ending before the write is sent (an
+		// auto-save that gave the lock up, its response lost, would leave the game playing on a profile it no longer
+		// holds). The lock gone (such a write): an auto-save finds it and ends the profile, as one every 30 s would
+		// have, instead of after up to a whole period.
+		if (requested && held) profile.requestRelease();
+		else if (!held) saveProfile(this, profile, "AutoSave");
 	}
 
 	public overwriteAsync(profile: ProfileInternals) {

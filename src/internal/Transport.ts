@@ -40,6 +40,8 @@ export interface UpdateOutcome {
 export interface StoreTransport {
 	readonly name: string;
 	readonly lookup: string;
+	/** The store's AutoSavePeriod, seconds (advertised in the locks this server writes). */
+	readonly autoSavePeriod: number;
 	/** The store's Migrations and Validate; saves run its Validate check. */
 	readonly schema?: Pick<Schema, "check">;
 	getAdapter(): DataStoreAdapter;

@@ -2,6 +2,7 @@ import Runtime from "../Runtime";
 import { receiveGifts, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 import { expectContains } from "../Expect";
 import { Settings } from "../../src/internal/Constants";
+import { silentHolderStale } from "../../src/internal/LockProtocol";
 
 export = () => {
 	beforeEach(resetDefaults);
@@ -124,13 +125,28 @@ export = () => {
 			return Runtime.now() - start;
 		}
 
-		it("takes a crashed server's lock once a probe finds it silent and its lock 40 s stale", () => {
+		it("takes a crashed server's lock once a probe finds it silent and its heartbeat stands still", () => {
 			Runtime.setTimeLimit(3 * 3600);
 			const took = crashAndTakeOver(1);
 			Runtime.output(`[ours] B took the crashed lock after ${"%.1f".format(took)} virtual s`);
+			// Two readings HeartbeatStale apart, then the next round (one write cooldown at most).
+			expect(took >= Settings.HeartbeatStale).to.equal(true);
+			expect(took < Settings.HeartbeatStale + Settings.HeartbeatInterval + Settings.WriteCooldown + 2).to.equal(
+				true,
+			);
+		});
+
+		it("with MemoryStoreService down, takes it once its lock is 40 s stale by the DataStore's clock", () => {
+			Runtime.setTimeLimit(3 * 3600);
+			Runtime.configureMemoryStore({ outages: [{ from: Runtime.now(), to: Runtime.now() + 3600 }] });
+			const took = crashAndTakeOver(3);
+			Runtime.output(
+				`[ours] without MemoryStore, B took the crashed lock after ${"%.1f".format(took)} virtual s`,
+			);
 			// Crashed just after saving: the lock goes stale 40 s later; the steal is the next round after that.
-			expect(took >= Settings.SilentHolderStale - 2).to.equal(true);
-			expect(took < Settings.SilentHolderStale + 8).to.equal(true);
+			const stale = silentHolderStale(Settings.AutoSaveSeconds);
+			expect(took >= stale - 2).to.equal(true);
+			expect(took < stale + 8).to.equal(true);
 		});
 
 		it("falls back to the ForceLoad steps when its own messages do not come back (MessagingService down)", () => {

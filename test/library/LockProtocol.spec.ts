@@ -8,13 +8,24 @@ import {
 	decideWrite,
 	earlyStealDue,
 	handOverTo,
+	heartbeatFenceDue,
+	heartbeatFresh,
+	heartbeatStale,
 	holderMarker,
 	initialLockState,
+	listenerMarker,
 	nextStep,
+	observeHeartbeat,
+	readMarker,
 	roundSpacing,
 	shouldAskHolder,
+	silentHolderStale,
+	stepStealHeld,
 	watchHolder,
+	type Advert,
 	type HandOffGrant,
+	type HeartbeatReading,
+	type HeartbeatWatch,
 	type ProbeResult,
 	type LockState,
 	type LockStep,
@@ -23,6 +34,7 @@ import {
 } from "../../src/internal/LockProtocol";
 import type { SessionTag, StoredMetaData } from "../../src/internal/Payload";
 import { expectError } from "../Expect";
+import { Settings } from "../../src/internal/Constants";
 
 const ME: SessionTag = [1, "me"];
 const OTHER: SessionTag = [1, "other"];
@@ -104,7 +116,7 @@ export = () => {
 			};
 			applyWrite(meta, "take", ME, NOW);
 			expect(meta.HandOff).to.equal(undefined);
-			applyWrite(meta, "take", ME, NOW, true);
+			applyWrite(meta, "take", ME, NOW, { listening: true, period: 30, heartbeat: false });
 			expect(meta.HandOff![0]).to.equal("me");
 			expect(meta.HandOff![1]).to.equal("on");
 			expect(meta.SessionLoadCount).to.equal(6);
@@ -186,6 +198,8 @@ export = () => {
 		});
 		const cases: Array<[string, ReturnType<typeof lock>, string]> = [
 			["the holder's own marker: on", lock(OTHER, ["other", "on"]), "on"],
+			["a long-period holder's marker: on", lock(OTHER, ["other", "long", 300, 1]), "on"],
+			["a long-period holder that cannot hear: none (off)", lock(OTHER, ["other", "off", 300]), "none"],
 			["a lock handed to the holder: handed", lock(OTHER, ["other", "handed"]), "handed"],
 			["no marker (an original holder, or one whose listener is unverified)", lock(OTHER, undefined), "none"],
 			[
@@ -284,6 +298,350 @@ export = () => {
 			expect(decideWrite(WAIT0, holds(OTHER, THIRD), { ...ROUND, earlySteal: true })).to.equal("keep");
 			expect(decideWrite(ASK, holds(OTHER), { ...ROUND, earlySteal: true })).to.equal("keep");
 			expect(decideWrite(WAIT0, holds(OTHER, ME), { ...ROUND, earlySteal: false })).to.equal("keep");
+		});
+	});
+
+	describe("listenerMarker and readMarker: what a lock advertises about its holder", () => {
+		const advert = (listening: boolean, period: number, heartbeat: boolean): Advert => ({
+			listening,
+			period,
+			heartbeat,
+		});
+		const cases: Array<[string, Advert, StoredMetaData["HandOff"]]> = [
+			["no verified listener, the default period: no marker", advert(false, 30, true), undefined],
+			[
+				"no verified listener, a longer period: off, the period, never the heartbeat",
+				advert(false, 300, true),
+				["me", "off", 300],
+			],
+			["a listener, the default period, no heartbeat: as before", advert(true, 30, false), ["me", "on"]],
+			[
+				"a listener and a longer period: long (old versions: no marker), the period",
+				advert(true, 300, false),
+				["me", "long", 300],
+			],
+			["with a heartbeat: the period always, then the claim", advert(true, 30, true), ["me", "on", 30, 1]],
+			["a shorter period with a heartbeat: on", advert(true, 15, true), ["me", "on", 15, 1]],
+			["a longer period with a heartbeat: long", advert(true, 300, true), ["me", "long", 300, 1]],
+		];
+		for (const [name, given, expected] of cases) {
+			it(name, () => {
+				const written = listenerMarker(ME, given);
+				expect(written === undefined ? "none" : (written as defined[]).join(",")).to.equal(
+					expected === undefined ? "none" : (expected as defined[]).join(","),
+				);
+				if (written !== undefined) {
+					const read = readMarker({ ActiveSession: ME, HandOff: written });
+					expect(read.period).to.equal(given.period);
+					expect(read.heartbeat).to.equal(given.heartbeat && given.listening);
+				}
+			});
+		}
+		const reads: Array<[string, StoredMetaData["HandOff"], number, boolean]> = [
+			["no marker (an original holder): the default period, no heartbeat", undefined, 30, false],
+			["another job's marker: no heartbeat", ["third", "on", 30, 1], 30, false],
+			["a handed lock: no heartbeat", ["other", "handed"], 30, false],
+			[
+				"a period that is not a number: the longest period, no heartbeat",
+				["other", "on", "x" as never, 1],
+				1200,
+				false,
+			],
+			["a period below the minimum: the longest, no heartbeat", ["other", "on", 1, 1], 1200, false],
+			["a period above the maximum: the maximum", ["other", "on", 99999, 1], 1200, true],
+			["a claim that is not 1: none", ["other", "long", 300, true as never], 300, false],
+		];
+		for (const [name, marker, period, heartbeat] of reads) {
+			it(`reads ${name}`, () => {
+				const read = readMarker({ ActiveSession: OTHER, HandOff: marker });
+				expect(read.period).to.equal(period);
+				expect(read.heartbeat).to.equal(heartbeat);
+			});
+		}
+		it("silentHolderStale: a period and 10 s (40 s with the default, as before)", () => {
+			expect(silentHolderStale(30)).to.equal(40);
+			expect(silentHolderStale(300)).to.equal(310);
+		});
+	});
+
+	describe("observeHeartbeat and heartbeatStale: judging a holder's heartbeat on this server's clock", () => {
+		const ok = (value: number | undefined): HeartbeatReading => ({ ok: true, value });
+		const failed: HeartbeatReading = { ok: false };
+		const run = (readings: Array<[number, HeartbeatReading]>) => {
+			let watch: HeartbeatWatch | undefined;
+			for (const [at, reading] of readings) watch = observeHeartbeat(watch, reading, at);
+			return heartbeatStale(watch);
+		};
+		const cases: Array<[string, Array<[number, HeartbeatReading]>, boolean]> = [
+			[
+				"the same value read 14 s apart: stale",
+				[
+					[0, ok(5)],
+					[14, ok(5)],
+				],
+				true,
+			],
+			[
+				"13.9 s apart: not yet",
+				[
+					[0, ok(5)],
+					[13.9, ok(5)],
+				],
+				false,
+			],
+			[
+				"the value advanced: not",
+				[
+					[0, ok(5)],
+					[6, ok(6)],
+					[14, ok(6)],
+				],
+				false,
+			],
+			["one reading only: not", [[0, ok(5)]], false],
+			[
+				"nothing but failed reads: never",
+				[
+					[0, failed],
+					[20, failed],
+					[40, failed],
+				],
+				false,
+			],
+			[
+				"a value, then only failed reads: never (readable AND stale)",
+				[
+					[0, ok(5)],
+					[20, failed],
+					[40, failed],
+				],
+				false,
+			],
+			[
+				"failed reads between two equal readings: stale",
+				[
+					[0, ok(5)],
+					[6, failed],
+					[15, ok(5)],
+				],
+				true,
+			],
+			[
+				"an absent entry read twice 12 s apart (expired): stale",
+				[
+					[0, ok(undefined)],
+					[14, ok(undefined)],
+				],
+				true,
+			],
+			[
+				"an entry that appears: starts over",
+				[
+					[0, ok(undefined)],
+					[10, ok(1)],
+					[23, ok(1)],
+				],
+				false,
+			],
+			[
+				"an entry that appears then stands still: stale",
+				[
+					[0, ok(undefined)],
+					[10, ok(1)],
+					[24, ok(1)],
+				],
+				true,
+			],
+		];
+		for (const [name, readings, expected] of cases) {
+			it(name, () => expect(run(readings)).to.equal(expected));
+		}
+	});
+
+	describe("heartbeatFenceDue: when a holder withdraws its heartbeat claim", () => {
+		const cases: Array<[string, boolean, number | undefined, number, boolean]> = [
+			["a claim, heartbeat written 3.9 s ago: not yet", true, 100, 103.9, false],
+			["a claim, 4 s ago: now", true, 100, 104, true],
+			["a claim and never written: now", true, undefined, 0, true],
+			["no claim: never", false, undefined, 1000, false],
+		];
+		for (const [name, claimed, lastWrite, now, expected] of cases) {
+			it(name, () => expect(heartbeatFenceDue(claimed, lastWrite, now)).to.equal(expected));
+		}
+		it("fences well before a requester can judge the heartbeat stale, the fence save given a write cooldown", () => {
+			expect(Settings.HeartbeatFence + Settings.WriteCooldown < Settings.HeartbeatStale).to.equal(true);
+		});
+	});
+
+	describe("heartbeatFresh: a holder seen alive by its heartbeat", () => {
+		const ok = (value: number | undefined): HeartbeatReading => ({ ok: true, value });
+		// [name, readings at this server's clock, now, fresh]
+		const cases: Array<[string, Array<[number, HeartbeatReading]>, number, boolean]> = [
+			["one reading: not yet known", [[0, ok(5)]], 1, false],
+			[
+				"the counter advanced 13.9 s ago: fresh",
+				[
+					[0, ok(5)],
+					[1, ok(6)],
+				],
+				14.9,
+				true,
+			],
+			[
+				"the counter advanced 14 s ago and stood still since: no longer",
+				[
+					[0, ok(5)],
+					[1, ok(6)],
+					[15, ok(6)],
+				],
+				15,
+				false,
+			],
+			[
+				"the entry expired (absent) after a value: not fresh",
+				[
+					[0, ok(5)],
+					[1, ok(undefined)],
+				],
+				2,
+				false,
+			],
+			[
+				"an entry that appears: the holder wrote it",
+				[
+					[0, ok(undefined)],
+					[1, ok(1)],
+				],
+				2,
+				true,
+			],
+			[
+				"failed reads change nothing",
+				[
+					[0, ok(5)],
+					[1, { ok: false }],
+					[2, { ok: false }],
+				],
+				3,
+				false,
+			],
+		];
+		for (const [name, readings, now, expected] of cases) {
+			it(name, () => {
+				let watch: HeartbeatWatch | undefined;
+				for (const [at, reading] of readings) watch = observeHeartbeat(watch, reading, at);
+				expect(heartbeatFresh(watch, now)).to.equal(expected);
+			});
+		}
+	});
+
+	describe("earlyStealDue and stepStealHeld with a heartbeat and a period", () => {
+		const T0 = 1_700_000_000_000;
+		const lock = (marker: StoredMetaData["HandOff"]) => ({
+			ActiveSession: OTHER,
+			SessionLoadCount: 3,
+			LastUpdate: FRESH,
+			HandOff: marker,
+		});
+		const BEAT = lock(["other", "long", 300, 1]);
+		const LONG = lock(["other", "long", 300]);
+		const SHORT = lock(["other", "on"]);
+		const NONE = lock(undefined);
+		type Lock = ReturnType<typeof lock>;
+		// [name, lock, probe, DataStore ms since the watch began, heartbeat stale, early steal]
+		const early: Array<[string, Lock, ProbeResult, number, boolean, boolean]> = [
+			["heartbeat claimed and stale, probe silent: take at once", BEAT, "silent", 0, true, true],
+			["heartbeat stale but the holder answered: never", BEAT, "alive", 0, true, false],
+			["heartbeat stale, messages inconclusive: never", BEAT, "unknown", 0, true, false],
+			[
+				"heartbeat not stale (readable and advancing, or unreadable): the DataStore rule",
+				BEAT,
+				"silent",
+				309_000,
+				false,
+				false,
+			],
+			["the DataStore rule scales with the period: 310 s", BEAT, "silent", 310_000, false, true],
+			["no heartbeat claimed: a stale reading counts for nothing", LONG, "silent", 0, true, false],
+			["a long period without heartbeat: 310 s", LONG, "silent", 310_000, false, true],
+			["the default period: 40 s, as before", SHORT, "silent", 40_000, false, true],
+			["an original holder: never early", NONE, "silent", 10_000_000, true, false],
+			[
+				"a holder that cannot hear (off): never early",
+				lock(["other", "off", 300, 1]),
+				"silent",
+				10_000_000,
+				true,
+				false,
+			],
+		];
+		for (const [name, meta, probe, quiet, stale, expected] of early) {
+			it(`early: ${name}`, () => {
+				const watch = watchHolder(undefined, meta, T0);
+				expect(earlyStealDue(watch, meta, probe, T0 + quiet, stale)).to.equal(expected);
+			});
+		}
+		// [name, lock, DataStore ms since the watch began (undefined: unknown), heartbeat stale, steps held]
+		const held: Array<[string, Lock, number | undefined, boolean, boolean]> = [
+			["a long-period holder quiet for less than its period: the steps wait", LONG, 100_000, false, true],
+			["its period and 10 s of quiet: the steps may take it", LONG, 310_000, false, false],
+			["the DataStore's time unknown: wait", LONG, undefined, false, true],
+			["its heartbeat claimed and stale: the steps may take it", BEAT, 0, true, false],
+			["its heartbeat claimed, not stale: wait", BEAT, 100_000, false, true],
+			["the default period: the original's steps, as before", SHORT, 0, false, false],
+			[
+				"a long-period holder that cannot hear (off): the steps wait",
+				lock(["other", "off", 300]),
+				100_000,
+				false,
+				true,
+			],
+			[
+				"off, its period and 10 s of quiet: the steps may take it",
+				lock(["other", "off", 300]),
+				310_000,
+				false,
+				false,
+			],
+			["an original holder: the original's steps", NONE, 0, false, false],
+		];
+		for (const [name, meta, quiet, stale, expected] of held) {
+			it(`steps: ${name}`, () => {
+				const watch = watchHolder(undefined, meta, T0);
+				const storeNow = quiet === undefined ? undefined : T0 + quiet;
+				expect(stepStealHeld(watch, meta, storeNow, stale)).to.equal(expected);
+			});
+		}
+		// A heartbeat seen advancing within HeartbeatStale: the holder is alive, whatever the other evidence says.
+		const freshCases: Array<[string, Lock, number, boolean, boolean]> = [
+			// [name, lock, DataStore ms of quiet, early steal, steps held]
+			[
+				"claimed, fresh, the DataStore rule's 310 s passed: neither early nor by the steps",
+				BEAT,
+				310_000,
+				false,
+				true,
+			],
+			[
+				"claimed, fresh, the default period's 40 s passed: neither",
+				lock(["other", "on", 30, 1]),
+				40_000,
+				false,
+				true,
+			],
+			["not claimed: a fresh reading of another job counts for nothing", LONG, 310_000, true, false],
+		];
+		for (const [name, meta, quiet, early, held] of freshCases) {
+			it(`fresh heartbeat: ${name}`, () => {
+				const watch = watchHolder(undefined, meta, T0);
+				expect(earlyStealDue(watch, meta, "silent", T0 + quiet, false, true)).to.equal(early);
+				expect(stepStealHeld(watch, meta, T0 + quiet, false, true)).to.equal(held);
+			});
+		}
+		it("decideWrite: steps run out, but held, keep the lock as it is", () => {
+			expect(decideWrite(STEAL, holds(OTHER, ME), { ...ROUND, holdSteal: true })).to.equal("keep");
+			expect(decideWrite(STEAL, holds(OTHER, ME), { ...ROUND, holdSteal: false })).to.equal("take");
+			expect(decideWrite(TAKEOVER, holds(OTHER), { ...ROUND, holdSteal: true })).to.equal("take");
 		});
 	});
 
