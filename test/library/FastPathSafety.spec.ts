@@ -50,6 +50,53 @@ export = () => {
 			expect(result()![0]!.Data.Coins).to.equal(777);
 		});
 
+		it("one of ours whose SubscribeAsync failed keeps its progress while an outage delays its auto-save", () => {
+			const a = Runtime.startServer({ name: "A", messaging: "subscribeFails" });
+			const b = Runtime.startServer({ name: "B" });
+			const profileA = load(a, "NoSub_1")!;
+			profileA.Data.Coins = 1;
+			const saved = waitForHolderSave("NoSub_1");
+			Runtime.configureDataStore({ outages: [{ from: saved + 27, to: saved + 36 }] });
+			Runtime.wait(5);
+			const result = loadLater(b, "NoSub_1");
+			Runtime.wait(33);
+			profileA.Data.Coins = 777;
+			Runtime.waitUntil(() => result() !== undefined, 200, "B's load");
+			expect(result()![0]!.Data.Coins).to.equal(777);
+		});
+
+		it("a ghost hop: the old server, deaf and 25 s behind, keeps playing until its session ends; no overlap, nothing lost", () => {
+			const old = Runtime.startServer({ name: "Old", messaging: "deaf", clockOffset: -25 });
+			const target = Runtime.startServer({ name: "New" });
+			const ghost = load(old, "Ghost_1")!;
+			waitForHolderSave("Ghost_1");
+			// The player is on the new server while the old one still has them and keeps changing their data, as a
+			// game does until it sees the profile end.
+			let lastChange = 0;
+			old.spawn(() => {
+				while (ghost.IsActive()) {
+					ghost.Data.Coins += 1;
+					lastChange = ghost.Data.Coins;
+					task.wait(1);
+				}
+			});
+			const result = loadLater(target, "Ghost_1");
+			let overlap = false;
+			Runtime.waitUntil(
+				() => {
+					const loaded = result()?.[0];
+					if (loaded !== undefined && loaded.IsActive() && ghost.IsActive()) overlap = true;
+					return result() !== undefined;
+				},
+				200,
+				"the new server's load",
+			);
+			expect(overlap).to.equal(false);
+			expect(ghost.IsActive()).to.equal(false);
+			expect(lastChange > 0).to.equal(true);
+			expect(result()![0]!.Data.Coins).to.equal(lastChange);
+		});
+
 		it("an original holder whose clock runs 20 s behind keeps its progress", () => {
 			const a = Runtime.startServer({ name: "A", clockOffset: -20 });
 			const b = Runtime.startServer({ name: "B" });
