@@ -34,36 +34,28 @@ export = () => {
 	beforeEach(() => resetDefaults());
 
 	describe("an early takeover never comes from a live holder", () => {
-		it("one of ours whose listener hears nothing keeps its progress while an outage delays its auto-save", () => {
-			const a = Runtime.startServer({ name: "A", messaging: "deaf" });
-			const b = Runtime.startServer({ name: "B" });
-			const profileA = load(a, "Deaf_1")!;
-			profileA.Data.Coins = 1;
-			const saved = waitForHolderSave("Deaf_1");
-			// A's next auto-save (30 s after this one) falls in a 9 s outage; B asks 5 s after the save.
-			Runtime.configureDataStore({ outages: [{ from: saved + 27, to: saved + 36 }] });
-			Runtime.wait(5);
-			const result = loadLater(b, "Deaf_1");
-			Runtime.wait(33);
-			profileA.Data.Coins = 777; // progress after the outage, saved by A's release at its next auto-save
-			Runtime.waitUntil(() => result() !== undefined, 200, "B's load");
-			expect(result()![0]!.Data.Coins).to.equal(777);
-		});
-
-		it("one of ours whose SubscribeAsync failed keeps its progress while an outage delays its auto-save", () => {
-			const a = Runtime.startServer({ name: "A", messaging: "subscribeFails" });
-			const b = Runtime.startServer({ name: "B" });
-			const profileA = load(a, "NoSub_1")!;
-			profileA.Data.Coins = 1;
-			const saved = waitForHolderSave("NoSub_1");
-			Runtime.configureDataStore({ outages: [{ from: saved + 27, to: saved + 36 }] });
-			Runtime.wait(5);
-			const result = loadLater(b, "NoSub_1");
-			Runtime.wait(33);
-			profileA.Data.Coins = 777;
-			Runtime.waitUntil(() => result() !== undefined, 200, "B's load");
-			expect(result()![0]!.Data.Coins).to.equal(777);
-		});
+		const cannotHear: Array<[string, "deaf" | "subscribeFails"]> = [
+			["whose listener hears nothing", "deaf"],
+			["whose SubscribeAsync failed", "subscribeFails"],
+		];
+		for (const [what, messaging] of cannotHear) {
+			it(`one of ours ${what} keeps its progress while an outage delays its auto-save`, () => {
+				const key = `CannotHear_${messaging}`;
+				const a = Runtime.startServer({ name: "A", messaging });
+				const b = Runtime.startServer({ name: "B" });
+				const profileA = load(a, key)!;
+				profileA.Data.Coins = 1;
+				const saved = waitForHolderSave(key);
+				// A's next auto-save (30 s after this one) falls in a 9 s outage; B asks 5 s after the save.
+				Runtime.configureDataStore({ outages: [{ from: saved + 27, to: saved + 36 }] });
+				Runtime.wait(5);
+				const result = loadLater(b, key);
+				Runtime.wait(33);
+				profileA.Data.Coins = 777; // progress after the outage, saved by A's release at its next auto-save
+				Runtime.waitUntil(() => result() !== undefined, 200, "B's load");
+				expect(result()![0]!.Data.Coins).to.equal(777);
+			});
+		}
 
 		it("a ghost hop: the old server, deaf and 25 s behind, keeps playing until its session ends; no overlap, nothing lost", () => {
 			const old = Runtime.startServer({ name: "Old", messaging: "deaf", clockOffset: -25 });
