@@ -162,6 +162,24 @@ export = () => {
 			expect(result()![0]!.Data.Coins).to.equal(777);
 		});
 
+		it("a holder gone deaf whose auto-save failed keeps its progress: its advancing heartbeat holds the steal", () => {
+			const a = Runtime.startServer({ name: "A" });
+			const b = Runtime.startServer({ name: "B" });
+			const profileA = load(a, "Deaf_1")!;
+			const loadedAt = Runtime.now();
+			expect(marker("Deaf_1")?.[3]).to.equal(1); // "long", with the heartbeat claim
+			a.setMessaging("deaf");
+			profileA.Data.Coins = 777; // never saved until A releases
+			// A's first auto-save (300 s after its load) and its lock polls around it fall in an outage, so by the
+			// DataStore's clock A's lock is older than its period plus 10 s when B asks, and B's probe goes unanswered.
+			Runtime.configureDataStore({ outages: [{ from: loadedAt + 295, to: loadedAt + 309 }] });
+			Runtime.wait(loadedAt + 305 - Runtime.now());
+			const result = loadLater(b, "Deaf_1");
+			Runtime.waitUntil(() => result() !== undefined, 400, "B's load");
+			expect(result()![0]!.Data.Coins).to.equal(777);
+			expect(profileA.IsActive()).to.equal(false);
+		});
+
 		it("an original requester, which sends no message, gets the holder's progress within its own steps", () => {
 			const a = Runtime.startServer({ name: "A" });
 			const b = Runtime.startServer({ name: "B" });
