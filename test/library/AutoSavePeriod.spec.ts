@@ -150,10 +150,14 @@ export = () => {
 		});
 
 		it("a holder cut off from MemoryStoreService and deaf to messages keeps its progress", () => {
-			const a = Runtime.startServer({ name: "A", messaging: "deaf" });
+			const a = Runtime.startServer({ name: "A" });
 			const b = Runtime.startServer({ name: "B" });
 			const profileA = load(a, "Cut_1")!;
-			Runtime.wait(110); // past the listener's verified window: A's locks still say "on" from its load
+			expect(marker("Cut_1")?.[3]).to.equal(1);
+			a.setMessaging("deaf");
+			// Past the listener's verified window (A's locks still say "on" from its load), and 24 s before A's next lock
+			// poll (every 30 s from its load), so only the fence keeps B from judging its silent heartbeat.
+			Runtime.wait(126);
 			Runtime.configureMemoryStore({ failingServers: ["A"] });
 			const result = loadLater(b, "Cut_1");
 			Runtime.wait(1);
