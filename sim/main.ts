@@ -363,6 +363,12 @@ function run(options: Options) {
 			const window = requested === undefined ? 0 : Runtime.now() - requested;
 			if (window >= 8 * 7 && !holderWroteSince(player.key, ghost.server.sim.jobId, requested!)) {
 				ledger.counts.handOffsUnwritable += 1;
+				// What that holder had not stored is lost as in a crash, with the original too: its items may be gone.
+				ledger.taint(ghost.profile.Data);
+				ledger.event(
+					player.key,
+					`${ghost.server.name} could not write for the ForceLoad window: its unsaved progress is lost`,
+				);
 				continue;
 			}
 			for (const who of [ghost.server, server]) {
