@@ -1,17 +1,19 @@
 /**
- * `npm run bench -- [--quick] [--json] [--svg] [--no-build]`: ours against the original on the offline runtime.
- * Every scenario of bench/main.ts runs in a fresh Luau VM state per library and repeat, in the order ours, original,
- * original, ours, ours, original (so neither library always runs first), and is reported as median (min..max) with
- * the ratio of the medians. A full run rewrites the results in bench/README.md and the README's table; `--quick`
- * (one repeat, fewer phases and sizes) is the CI smoke test and asserts nothing about timing.
+ * `npm run bench -- [--quick] [--json] [--svg] [--no-build]`: ours against the original and the peers ProfileStore
+ * and Lapis on the offline runtime. Every scenario of bench/main.ts runs in a fresh Luau VM state per library and
+ * repeat, in an order that goes forwards and backwards through the libraries (so none always runs first), and is
+ * reported as median (min..max), with the ratio of ours to the original. A full run rewrites the results in
+ * bench/README.md and the README's table; `--quick` (one repeat, fewer phases and sizes) is the CI smoke test and
+ * asserts nothing about timing.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { runEngine } from "../runtime/host/Launcher.js";
 
-type Library = "ours" | "original";
+export type Library = "ours" | "original" | "profilestore" | "lapis";
 type Kind = Library | "baseline";
+export const LIBRARIES: Library[] = ["ours", "original", "profilestore", "lapis"];
 
 /** One scenario run's `BENCH` line. */
 export interface BenchRun {
@@ -20,13 +22,12 @@ export interface BenchRun {
 	[field: string]: unknown;
 }
 
-/** A row of the report: one measure, each library's values over the repeats. */
+/** A row of the report: one measure, each library's values over the repeats (none: n/a for that library). */
 export interface BenchRow {
 	measure: string;
 	unit: string;
 	digits: number;
-	ours: number[];
-	original: number[];
+	values: Record<Library, number[]>;
 	/** What "better" is for this measure. */
 	better: "lower" | "higher";
 }
@@ -36,12 +37,12 @@ export interface BenchReport {
 	date: string;
 	rows: BenchRow[];
 	/** Latency samples per panel and library, for the chart. */
-	latencies: Record<string, Record<Library, number[]>>;
+	latencies: Record<string, Partial<Record<Library, number[]>>>;
 	runs: BenchRun[];
 }
 
-const FULL_ORDER: Library[] = ["ours", "original", "original", "ours", "ours", "original"];
-const QUICK_ORDER: Library[] = ["ours", "original"];
+const FULL_ORDER: Library[] = [...LIBRARIES, ...[...LIBRARIES].reverse(), ...LIBRARIES];
+const QUICK_ORDER: Library[] = LIBRARIES;
 
 interface Plan {
 	saves: number[];
@@ -93,8 +94,9 @@ export async function runBench(
 	const runs: BenchRun[] = [];
 	const rows: BenchRow[] = [];
 	const latencies: BenchReport["latencies"] = {};
+	const byLibrary = (): Record<Library, BenchRun[]> => ({ ours: [], original: [], profilestore: [], lapis: [] });
 	const each = async (argument: (kind: Library) => string) => {
-		const byKind: Record<Library, BenchRun[]> = { ours: [], original: [] };
+		const byKind = byLibrary();
 		for (const kind of order) {
 			const run = await runScenario(project, argument(kind));
 			runs.push(run);
@@ -106,12 +108,22 @@ export async function runBench(
 	const row = (
 		measure: string,
 		byKind: Record<Library, BenchRun[]>,
-		pick: (run: BenchRun) => number,
+		pick: (run: BenchRun) => number | undefined,
 		unit: string,
 		digits: number,
 		better: BenchRow["better"] = "lower",
 	) => {
-		rows.push({ measure, unit, digits, better, ours: byKind.ours.map(pick), original: byKind.original.map(pick) });
+		// A library that cannot do what is measured has no values: n/a.
+		const values = byLibrary() as unknown as Record<Library, number[]>;
+		for (const kind of LIBRARIES) {
+			values[kind] = byKind[kind].map(pick).filter((v): v is number => v !== undefined);
+		}
+		rows.push({ measure, unit, digits, better, values });
+	};
+	const samples = (byKind: Record<Library, BenchRun[]>, field: string) => {
+		const out: Partial<Record<Library, number[]>> = {};
+		for (const kind of LIBRARIES) out[kind] = byKind[kind].flatMap((r) => r[field] as number[]);
+		return out;
 	};
 
 	for (const kilobytes of plan.saves) {
@@ -127,7 +139,7 @@ export async function runBench(
 		baselines.push(run);
 	};
 	await baseline();
-	const steadyKinds: Record<Library, BenchRun[]> = { ours: [], original: [] };
+	const steadyKinds = byLibrary();
 	for (const [index, kind] of order.entries()) {
 		const run = await runScenario(project, `steady:${kind}:${plan.steadyMinutes}`);
 		runs.push(run);
@@ -140,6 +152,10 @@ export async function runBench(
 	const period = plan.steadyMinutes === 60 ? "1 virtual hour" : `${plan.steadyMinutes} virtual minutes`;
 	row(`real s per ${period}, 100 profiles of ~1 KB`, steadyKinds, (r) => r.wall as number, "s", 2);
 	row(`DataStore requests in those ${plan.steadyMinutes} minutes`, steadyKinds, (r) => r.requests as number, "", 0);
+	const perProfileHour = (r: BenchRun, count: number) =>
+		count / (r.profiles as number) / ((r.minutes as number) / 60);
+	row("DataStore requests per profile-hour held", steadyKinds, (r) => perProfileHour(r, r.requests as number), "", 1);
+	row("… of which UpdateAsync", steadyKinds, (r) => perProfileHour(r, r.updates as number), "", 1);
 	row(
 		"Luau heap per loaded profile (floor above the no-library baseline)",
 		steadyKinds,
@@ -151,7 +167,7 @@ export async function runBench(
 	const join = await each((kind) => `join:${kind}`);
 	row("100 players join in 10 s: DataStore requests", join, (r) => r.requests as number, "", 0);
 	const methods = new Set<string>();
-	for (const run of [...join.ours, ...join.original]) {
+	for (const run of LIBRARIES.flatMap((kind) => join[kind])) {
 		for (const method of Object.keys(run.byMethod as object)) methods.add(method);
 	}
 	for (const method of [...methods].sort()) {
@@ -161,10 +177,7 @@ export async function runBench(
 	row("… load time max", join, (r) => r.max as number, "virtual s", 2);
 	row("… UpdateAsync budget left", join, (r) => r.budgetUpdate as number, "", 0, "higher");
 	row("… requests throttled", join, (r) => r.throttled as number, "", 0);
-	latencies["join: load time"] = {
-		ours: join.ours.flatMap((r) => r.times as number[]),
-		original: join.original.flatMap((r) => r.times as number[]),
-	};
+	latencies["join: load time"] = samples(join, "times");
 
 	for (const [count, errorPercent] of plan.shutdowns) {
 		const result = await each((kind) => `shutdown:${kind}:${count}:${errorPercent}`);
@@ -179,54 +192,87 @@ export async function runBench(
 		);
 	}
 
+	// A load that gave up (Lapis, whose holder keeps its lock) has no hand-off time: n/a, and a row of its own.
+	const loaded = (r: BenchRun) => (r.times as number[]).length > 0;
 	for (const [scenario, label] of [
 		["handoff", "live hand-off"],
 		["takeover", "crashed-holder takeover"],
+		["handofflost", "live hand-off, every MessagingService message lost"],
 	] as const) {
 		const result = await each((kind) => `${scenario}:${kind}:${plan.phases}`);
 		row(
 			`${label} p50, ${plan.phases} phases of the auto-save cycle`,
 			result,
-			(r) => r.p50 as number,
+			(r) => (loaded(r) ? (r.p50 as number) : undefined),
 			"virtual s",
 			2,
 		);
-		row(`${label} max`, result, (r) => r.max as number, "virtual s", 2);
-		latencies[label] = {
-			ours: result.ours.flatMap((r) => r.times as number[]),
-			original: result.original.flatMap((r) => r.times as number[]),
-		};
+		row(`${label} max`, result, (r) => (loaded(r) ? (r.max as number) : undefined), "virtual s", 2);
+		if (scenario === "handofflost") {
+			row(
+				"… of those, B got the holder's last change",
+				result,
+				(r) => (loaded(r) ? (r.kept as number) : undefined),
+				"",
+				0,
+				"higher",
+			);
+		}
+		// After a crash, a Lapis game retries until the lock expires: the takeover time is that wait.
+		if (scenario === "takeover") {
+			latencies[label] = samples(result, "times");
+			continue;
+		}
+		row(
+			`… B's loads that gave up while the holder kept the lock, of ${plan.phases}`,
+			result,
+			(r) => (r.gaveUp as number[]).length,
+			"",
+			0,
+		);
+		row(
+			"… seconds until B's load gave up, p50",
+			result,
+			(r) => ((r.gaveUp as number[]).length > 0 ? median(r.gaveUp as number[]) : undefined),
+			"virtual s",
+			2,
+		);
+		latencies[label] = samples(result, "times");
 	}
 	return { quick, date: new Date().toISOString().slice(0, 10), rows, latencies, runs };
 }
 
 function cell(values: number[], digits: number, unit: string) {
+	if (values.length === 0) return "n/a";
 	const fmt = (v: number) => v.toFixed(digits);
 	const range = values.length > 1 ? ` (${fmt(Math.min(...values))}..${fmt(Math.max(...values))})` : "";
 	return `${fmt(median(values))}${unit === "" ? "" : ` ${unit}`}${range}`;
 }
 
 export function ratioOf(row: BenchRow) {
-	const theirs = median(row.original);
-	return theirs === 0 ? (median(row.ours) === 0 ? 1 : Infinity) : median(row.ours) / theirs;
+	if (row.values.ours.length === 0 || row.values.original.length === 0) return undefined;
+	const theirs = median(row.values.original);
+	return theirs === 0 ? (median(row.values.ours) === 0 ? 1 : Infinity) : median(row.values.ours) / theirs;
 }
 
 /** The report as a Markdown table. */
 export function markdownTable(report: BenchReport) {
 	const repeats = report.quick ? "1 run" : "3 runs";
 	const lines = [
-		`| measure | ours, median (min..max) of ${repeats} | original | ours / original |`,
-		"| --- | --- | --- | --- |",
+		`| measure | ours, median (min..max) of ${repeats} | original | ProfileStore | Lapis | ours / original |`,
+		"| --- | --- | --- | --- | --- | --- |",
 	];
 	for (const row of report.rows) {
 		const ratio = ratioOf(row);
-		const same = Math.abs(ratio - 1) < 0.01;
-		const good = row.better === "lower" ? ratio < 1 : ratio > 1;
-		const verdict = same ? "same" : good ? "better" : "worse";
-		const shown = Number.isFinite(ratio) ? ratio.toFixed(2) : "∞";
-		lines.push(
-			`| ${row.measure} | ${cell(row.ours, row.digits, row.unit)} | ${cell(row.original, row.digits, row.unit)} | ${shown} (${verdict}) |`,
-		);
+		let compared = "n/a";
+		if (ratio !== undefined) {
+			const same = Math.abs(ratio - 1) < 0.01;
+			const good = row.better === "lower" ? ratio < 1 : ratio > 1;
+			const verdict = same ? "same" : good ? "better" : "worse";
+			compared = `${Number.isFinite(ratio) ? ratio.toFixed(2) : "∞"} (${verdict})`;
+		}
+		const cells = LIBRARIES.map((kind) => cell(row.values[kind], row.digits, row.unit));
+		lines.push(`| ${row.measure} | ${cells.join(" | ")} | ${compared} |`);
 	}
 	return lines.join("\n");
 }
@@ -237,29 +283,35 @@ export function latencySvg(report: BenchReport) {
 	const width = 760;
 	const left = 90;
 	const plot = width - left - 30;
-	const panelHeight = 110;
-	const colors: Record<Library, string> = { ours: "#1f77b4", original: "#d62728" };
+	const panelHeight = 170;
+	const colors: Record<Library, string> = {
+		ours: "#1f77b4",
+		original: "#d62728",
+		profilestore: "#2ca02c",
+		lapis: "#9467bd",
+	};
 	const parts: string[] = [];
 	panels.forEach(([title, samples], index) => {
 		const top = 20 + index * panelHeight;
-		const max = Math.max(1, ...samples.ours, ...samples.original);
+		const max = Math.max(1, ...LIBRARIES.flatMap((kind) => samples[kind] ?? []));
 		const x = (v: number) => left + (v / max) * plot;
 		parts.push(`<text x="${left}" y="${top + 12}" font-weight="bold">${title} (virtual s)</text>`);
-		(["ours", "original"] as Library[]).forEach((kind, row) => {
+		LIBRARIES.forEach((kind, row) => {
 			const y = top + 35 + row * 30;
-			parts.push(`<text x="10" y="${y + 4}">${kind}</text>`);
+			const values = samples[kind] ?? [];
+			parts.push(`<text x="10" y="${y + 4}">${kind}${values.length === 0 ? " (n/a)" : ""}</text>`);
 			parts.push(`<line x1="${left}" y1="${y}" x2="${left + plot}" y2="${y}" stroke="#ddd"/>`);
-			for (const v of samples[kind]) {
+			for (const v of values) {
 				parts.push(
 					`<circle cx="${x(v).toFixed(1)}" cy="${y}" r="3" fill="${colors[kind]}" fill-opacity="0.5"/>`,
 				);
 			}
-			if (samples[kind].length > 0) {
-				const m = x(median(samples[kind])).toFixed(1);
+			if (values.length > 0) {
+				const m = x(median(values)).toFixed(1);
 				parts.push(`<line x1="${m}" y1="${y - 9}" x2="${m}" y2="${y + 9}" stroke="black" stroke-width="2"/>`);
 			}
 		});
-		const axisY = top + 95;
+		const axisY = top + 155;
 		parts.push(`<line x1="${left}" y1="${axisY}" x2="${left + plot}" y2="${axisY}" stroke="#999"/>`);
 		for (let i = 0; i <= 4; i++) {
 			const v = (max * i) / 4;
