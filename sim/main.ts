@@ -375,8 +375,9 @@ function run(options: Options) {
 		ledger.event(player.key, `joins ${server.name}${options.impl === "mixed" ? ` (${server.impl})` : ""}`);
 		server.sim.spawn(() => {
 			const profile = server.service.store.LoadProfileAsync(player.key);
-			if (token !== player.loadToken && player.server === server) {
-				// A newer join of this player on this server superseded this load.
+			// A newer join of this player on this server superseded this load; if that newer load already failed, the
+			// player was detached (a loading player joins nowhere else: it neither hops nor leaves).
+			if (token !== player.loadToken && (player.server === server || player.server === undefined)) {
 				if (profile !== undefined) {
 					ledger.violate(
 						10,
