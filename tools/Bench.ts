@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { runEngine } from "../runtime/host/Launcher.js";
+import { freshLuauHeap } from "../runtime/host/LuauVm.js";
 
 export type Library = "ours" | "original" | "profilestore" | "lapis";
 type Kind = Library | "baseline";
@@ -64,7 +65,18 @@ const FULL: Plan = {
 };
 const QUICK: Plan = { saves: [1], steadyMinutes: 4, shutdowns: [[100, 10]], phases: 2 };
 
+/**
+ * Runs per wasm heap. Every run's Luau state stays in its heap (at most 4 GB), and a full run of four libraries
+ * (about 130 runs, ~1 MB saves among them) fills one; a new heap every so often keeps the old ones' RAM modest.
+ */
+const RUNS_PER_HEAP = 16;
+let runsOnHeap = 0;
+
 async function runScenario(project: string, argument: string): Promise<BenchRun> {
+	if (++runsOnHeap > RUNS_PER_HEAP) {
+		freshLuauHeap();
+		runsOnHeap = 1;
+	}
 	const lines: string[] = [];
 	const code = await runEngine(
 		{ command: "run", project, script: "ServerScriptService/Bench/main", argument, timeLimit: 100000 },
