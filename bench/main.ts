@@ -4,39 +4,14 @@
  * or garbage. The scenario is chosen with `--arg <scenario>:<library>[:<parameter>...]`; the result is printed as one
  * `BENCH {json}` line.
  */
-import type * as Library from "../src";
 import Runtime, { type SimServer } from "../test/Runtime";
+import { LIBRARIES, libraryOn, storedState, type BenchData, type Handle, type Library } from "./Libraries";
 
-type Kind = "baseline" | "ours" | "original";
-const ORIGINAL = "ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src";
-const TEMPLATE = { Coins: 0, Items: new Array<string>() };
+type Kind = "baseline" | Library;
+const TEMPLATE: BenchData = { Coins: 0, Items: new Array<string>() };
 const PROFILES = 100;
 
-interface AnyProfile {
-	Data: typeof TEMPLATE;
-	Release(): void;
-}
-interface AnyStore {
-	LoadProfileAsync(key: string): AnyProfile | undefined;
-}
-
-/** Our store's AutoSavePeriod in this run (`ours-<seconds>` on the command line); undefined: the default. */
-let period: number | undefined;
-
-/** Seconds between two auto-saves of the library's profiles in this run. */
-function cycleOf(kind: Kind) {
-	return kind === "ours" ? (period ?? 30) : 30;
-}
-
-function storeOf(kind: Kind, server: SimServer, name: string): AnyStore {
-	if (kind === "ours") {
-		return server
-			.require<typeof Library>("ReplicatedStorage/ProfileService")
-			.ProfileService.GetProfileStore({ Name: name, AutoSavePeriod: period }, TEMPLATE);
-	}
-	const original = server.require<{ GetProfileStore: (this: void, n: string, t: object) => AnyStore }>(ORIGINAL);
-	return original.GetProfileStore(name, TEMPLATE);
-}
+const libraryFor = (kind: Library, server: SimServer, name: string) => libraryOn(kind, server, name, TEMPLATE);
 
 /** Data of about `kilobytes` KB once encoded, shaped like a real inventory (items with names, counts and stats). */
 function inventoryOf(kilobytes: number) {
@@ -61,14 +36,11 @@ function inventoryOf(kilobytes: number) {
  * (and the original skips its next auto-save after a manual Save()), so the cost is per write that reached the
  * store: the wall time and the writes of an idle window of the same length are subtracted.
  */
-function saveCost(kind: "ours" | "original", kilobytes: number) {
+function saveCost(kind: Library, kilobytes: number) {
 	const server = Runtime.startServer({ name: `${kind}-saves` });
-	const store = storeOf(kind, server, `Saves_${kind}`);
-	const profile = server.call(() => store.LoadProfileAsync("Player_1"))! as unknown as {
-		Data: object;
-		Save(): void;
-	};
-	profile.Data = inventoryOf(kilobytes);
+	const library = libraryFor(kind, server, `Saves_${kind}`);
+	const profile = server.call(() => library.load("Player_1"))!;
+	library.setData(profile, inventoryOf(kilobytes) as BenchData);
 	const saves = 8;
 	const writes = () => Runtime.store().stats().byMethod.UpdateAsync ?? 0;
 	Runtime.wait(7);
@@ -80,8 +52,8 @@ function saveCost(kind: "ours" | "original", kilobytes: number) {
 	const busyWrites = writes();
 	const start = Runtime.wallClock();
 	for (let i = 0; i < saves; i++) {
-		server.call(() => profile.Save());
-		// Past both libraries' write spacing (ours 6 s, the original's 7 s), so every Save() writes in its window.
+		server.call(() => library.save(profile));
+		// Past every library's write spacing (ours 6 s, the original's 7 s), so every Save() writes in its window.
 		Runtime.wait(8);
 	}
 	const total = Runtime.wallClock() - start;
@@ -98,14 +70,14 @@ function saveCost(kind: "ours" | "original", kilobytes: number) {
 function steadyState(kind: Kind, minutes: number) {
 	const server = Runtime.startServer({ name: `${kind}-steady` });
 	for (let i = 1; i <= PROFILES; i++) server.addPlayer(i);
-	const loaded: AnyProfile[] = [];
-	if (kind !== "baseline") {
-		const store = storeOf(kind, server, `Steady_${kind}`);
+	const loaded: Handle[] = [];
+	const library = kind !== "baseline" ? libraryFor(kind, server, `Steady_${kind}`) : undefined;
+	if (library !== undefined) {
 		for (let i = 1; i <= PROFILES; i++) {
 			server.spawn(() => {
-				const profile = store.LoadProfileAsync(`Player_${i}`);
+				const profile = library.load(`Player_${i}`);
 				if (profile) {
-					(profile as unknown as { Data: object }).Data = inventoryOf(1);
+					library.setData(profile, inventoryOf(1) as BenchData);
 					loaded.push(profile);
 				}
 			});
@@ -128,24 +100,16 @@ function steadyState(kind: Kind, minutes: number) {
 		}
 	});
 	for (let minute = 0; minute < minutes; minute++) {
-		for (const profile of loaded) profile.Data.Coins += 1;
+		for (const profile of loaded) library!.data(profile).Coins += 1;
 		Runtime.wait(60);
 	}
 	sampling = false;
 	const wall = (Runtime.wallClock() - wallStart) / 1000;
 	const requests = Runtime.store().stats().requests - requestsBefore;
 	const updates = (Runtime.store().stats().byMethod.UpdateAsync ?? 0) - updatesBefore;
-	const memory = Runtime.memoryStore().stats().requests - memoryBefore;
+	const memoryPerMinute = (Runtime.memoryStore().stats().requests - memoryBefore) / minutes;
 	server.crash();
-	const profileHours = (math.max(1, loaded.size()) * minutes) / 60;
-	return {
-		wall,
-		requests,
-		heapFloorKb: floor,
-		profiles: loaded.size(),
-		updatesPerProfileHour: updates / profileHours,
-		memoryPerMinute: memory / minutes,
-	};
+	return { wall, requests, updates, minutes, memoryPerMinute, heapFloorKb: floor, profiles: loaded.size() };
 }
 
 function percentile(values: number[], share: number) {
@@ -157,16 +121,16 @@ function percentile(values: number[], share: number) {
  * 100 players join one fresh server over 10 s, each loading a profile nobody holds: requests by type, load times,
  * the budget left once all are in, and throttled requests.
  */
-function join(kind: "ours" | "original") {
+function join(kind: Library) {
 	const server = Runtime.startServer({ name: `${kind}-join` });
-	const store = storeOf(kind, server, `Join_${kind}`);
+	const library = libraryFor(kind, server, `Join_${kind}`);
 	const stats = Runtime.store().stats();
 	const times: number[] = [];
 	for (let i = 1; i <= PROFILES; i++) {
 		server.addPlayer(i);
 		server.spawn(() => {
 			const start = Runtime.now();
-			if (store.LoadProfileAsync(`Player_${i}`) !== undefined) times.push(Runtime.now() - start);
+			if (library.load(`Player_${i}`) !== undefined) times.push(Runtime.now() - start);
 		});
 		Runtime.wait(10 / PROFILES);
 	}
@@ -196,15 +160,15 @@ function join(kind: "ours" | "original") {
  * A graceful shutdown with `count` loaded profiles, each changed just before, with `errorPercent` % of DataStore
  * requests failing from then on: how many were saved (the change stored) and released within the 30 s limit.
  */
-function shutdown(kind: "ours" | "original", count: number, errorPercent: number) {
+function shutdown(kind: Library, count: number, errorPercent: number) {
 	const server = Runtime.startServer({ name: `${kind}-shutdown` });
 	const name = `Shutdown_${kind}_${count}_${errorPercent}`;
-	const store = storeOf(kind, server, name);
-	const loaded: AnyProfile[] = [];
+	const library = libraryFor(kind, server, name);
+	const loaded: Handle[] = [];
 	for (let i = 1; i <= count; i++) {
 		server.addPlayer(i);
 		server.spawn(() => {
-			const profile = store.LoadProfileAsync(`Player_${i}`);
+			const profile = library.load(`Player_${i}`);
 			if (profile) loaded.push(profile);
 		});
 		Runtime.wait(0.05);
@@ -212,7 +176,7 @@ function shutdown(kind: "ours" | "original", count: number, errorPercent: number
 	Runtime.waitUntil(() => loaded.size() === count, 1200, "profiles loaded");
 	// Let the request budget recover from the joins, as on a server that has been up for a while.
 	Runtime.wait(120);
-	for (const profile of loaded) profile.Data.Coins = 7;
+	for (const profile of loaded) library.data(profile).Coins = 7;
 	Runtime.configureDataStore({ errorRate: errorPercent / 100 });
 	const start = Runtime.now();
 	server.shutdown();
@@ -222,84 +186,94 @@ function shutdown(kind: "ours" | "original", count: number, errorPercent: number
 	let released = 0;
 	for (let i = 1; i <= count; i++) {
 		const [value] = Runtime.store().get(name, undefined, `Player_${i}`);
-		const stored = value as { Data?: { Coins?: number }; MetaData?: { ActiveSession?: unknown } } | undefined;
-		if (stored?.Data?.Coins === 7) saved += 1;
-		if (stored?.Data?.Coins === 7 && stored.MetaData?.ActiveSession === undefined) released += 1;
+		const stored = storedState(kind, value);
+		if (stored.coins === 7) saved += 1;
+		if (stored.coins === 7 && !stored.locked) released += 1;
 	}
 	return { count, errorPercent, saved, released, took };
 }
 
+/** How the holder is when B loads: live, crashed just before, or live with every MessagingService message lost. */
+type Holder = "live" | "crashed" | "unreachable";
+
 /**
- * Server B loads a profile server A holds, at `phases` evenly spaced points of A's auto-save cycle, starting
- * `offset` seconds after A's load; with `crashHolder`, A crashes just before B loads. While B loads, A changes the
- * profile (unless crashed): the load must return that change. Seconds from B's LoadProfileAsync until it returns,
- * per phase, and how many loads returned A's last change.
+ * Server B loads a profile server A holds, at `phases` evenly spaced points of A's 30 s auto-save cycle, starting
+ * `offset` seconds after A's load. Per phase: seconds from B's load until it returns, or until it gave up (Lapis
+ * does not hand a profile off: B's load gives up while A keeps the lock). With an unreachable holder, A's game
+ * changes the profile every second while A has it active, as a live player's would: whether B got A's last change.
  */
-function phasedLoads(kind: "ours" | "original", phases: number, name: string, offset: number, crashHolder: boolean) {
+function phasedLoads(kind: Library, phases: number, name: string, offset: number, holder: Holder) {
 	const times: number[] = [];
+	const gaveUp: number[] = [];
 	let kept = 0;
 	for (let phase = 0; phase < phases; phase++) {
 		const a = Runtime.startServer({ name: `${kind}-${name}-A${phase}` });
 		const b = Runtime.startServer({ name: `${kind}-${name}-B${phase}` });
 		const key = `${name}_${phase}`;
-		const storeA = storeOf(kind, a, `${name}_${kind}`);
-		const profileA = a.call(() => storeA.LoadProfileAsync(key))!;
-		Runtime.wait(offset + (phase * cycleOf(kind)) / phases);
-		if (crashHolder) a.crash();
-		const storeB = storeOf(kind, b, `${name}_${kind}`);
+		const libraryA = libraryFor(kind, a, `${name}_${kind}`);
+		const held = a.call(() => libraryA.load(key))!;
+		let lastChange = 0;
+		if (holder === "unreachable") {
+			a.spawn(() => {
+				while (libraryA.isActive(held)) {
+					lastChange += 1;
+					libraryA.data(held).Coins = lastChange;
+					task.wait(1);
+				}
+			});
+		}
+		Runtime.wait(offset + (phase * 30) / phases);
+		if (holder === "crashed") a.crash();
+		const libraryB = libraryFor(kind, b, `${name}_${kind}`);
 		const start = Runtime.now();
-		let loaded: [AnyProfile | undefined] | undefined;
-		b.spawn(() => {
-			loaded = [storeB.LoadProfileAsync(key)];
-		});
-		// Progress the holder makes while the requester waits: a hand-off that loses it loses the player's items.
-		if (!crashHolder) profileA.Data.Coins = 1000 + phase;
-		Runtime.waitUntil(() => loaded !== undefined, 3600, `B's load of ${key}`);
-		if (loaded![0] === undefined) error(`bench: B could not load ${key}`);
-		times.push(Runtime.now() - start);
-		if (crashHolder || loaded![0].Data.Coins === 1000 + phase) kept += 1;
+		let loaded = b.call(() => libraryB.load(key));
+		// Lapis's lock expires 30 minutes after the holder's last write: a game retries until then.
+		while (loaded === undefined && kind === "lapis" && holder === "crashed" && Runtime.now() - start < 3600) {
+			loaded = b.call(() => libraryB.load(key));
+		}
+		if (loaded === undefined) {
+			if (kind !== "lapis") error(`bench: B could not load ${key}`);
+			gaveUp.push(Runtime.now() - start);
+		} else {
+			times.push(Runtime.now() - start);
+			const ended = !libraryA.isActive(held);
+			if (holder === "unreachable" && ended && libraryB.data(loaded).Coins === lastChange) kept += 1;
+		}
 		a.crash();
 		b.crash();
 	}
-	return { times, p50: percentile(times, 0.5), max: percentile(times, 1), kept };
+	return { times, p50: percentile(times, 0.5), max: percentile(times, 1), gaveUp, kept, phases };
 }
 
 /** A live holder asked for its profile. */
-const handOff = (kind: "ours" | "original", phases: number) => phasedLoads(kind, phases, "HandOff", 1, false);
+const handOff = (kind: Library, phases: number) => phasedLoads(kind, phases, "HandOff", 1, "live");
 
-/** The same with every MessagingService message lost. */
-function handOffLost(kind: "ours" | "original", phases: number) {
+/** A crashed holder's lock taken with the default ForceLoad, the crash after A's first auto-save (ours). */
+const takeover = (kind: Library, phases: number) => phasedLoads(kind, phases, "Crash", 31, "crashed");
+
+/** A live holder asked for its profile while every MessagingService message is lost. */
+function handOffUnreachable(kind: Library, phases: number) {
 	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 1 });
-	return phasedLoads(kind, phases, "Lost", 1, false);
+	return phasedLoads(kind, phases, "Lost", 1, "unreachable");
 }
-
-/** A crashed holder's lock taken with the default ForceLoad, the crash after A's first auto-save. */
-const takeover = (kind: "ours" | "original", phases: number) =>
-	phasedLoads(kind, phases, "Crash", cycleOf(kind) + 1, true);
 
 export = () => {
 	Runtime.setTimeLimit(24 * 3600);
 	Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 0 });
-	const [scenario, named, first, second] = (Runtime.argument() ?? "").split(":");
-	// "ours-300": ours with AutoSavePeriod 300.
-	const [library, periodText] = named.split("-");
-	period = tonumber(periodText);
+	const [scenario, library, first, second] = (Runtime.argument() ?? "").split(":");
 	const kind = library as Kind;
-	if (kind !== "baseline" && kind !== "ours" && kind !== "original") {
-		error(`bench: unknown library "${library}" (expected baseline, ours or original)`);
+	if (kind !== "baseline" && !LIBRARIES.includes(kind)) {
+		error(`bench: unknown library "${library}" (expected baseline, ${LIBRARIES.join(", ")})`);
 	}
-	const lib = kind as "ours" | "original";
+	const lib = kind as Library;
 	let result: object;
 	if (scenario === "saves") result = { ms: saveCost(lib, tonumber(first) ?? 1) };
 	else if (scenario === "steady") result = steadyState(kind, tonumber(first) ?? 60);
 	else if (scenario === "join") result = join(lib);
 	else if (scenario === "shutdown") result = shutdown(lib, tonumber(first) ?? 100, tonumber(second) ?? 0);
 	else if (scenario === "handoff") result = handOff(lib, tonumber(first) ?? 20);
-	else if (scenario === "handofflost") result = handOffLost(lib, tonumber(first) ?? 20);
 	else if (scenario === "takeover") result = takeover(lib, tonumber(first) ?? 20);
-	else
-		error(
-			`bench: unknown scenario "${scenario}" (saves, steady, join, shutdown, handoff, handofflost or takeover)`,
-		);
+	else if (scenario === "handofflost") result = handOffUnreachable(lib, tonumber(first) ?? 20);
+	else error(`bench: unknown scenario "${scenario}" (saves, steady, join, shutdown, handoff, takeover, handofflost)`);
 	Runtime.output(`BENCH ${game.GetService("HttpService").JSONEncode({ scenario, kind, ...result })}`);
 };

@@ -1,12 +1,15 @@
 /**
  * The slice of ProfileService the simulated game uses, the same for ours and for the original (loaded unchanged
- * from @rbxts/profileservice), so that one game drives either library.
+ * from @rbxts/profileservice), so that one game drives either library; the peers (ProfileStore, Lapis) are mapped
+ * onto it by their adapters.
  */
 import type * as Ours from "../src";
 import type { SimServer } from "../test/Runtime";
+import { lapisOn } from "./LapisAdapter";
+import { profileStoreOn } from "./ProfileStoreAdapter";
 
-export type Impl = "ours" | "original";
-/** What a run's servers run: one library, or a mixed fleet of both. */
+export type Impl = "ours" | "original" | "profilestore" | "lapis";
+/** What a run's servers run: one library, or a mixed fleet of ours and the original. */
 export type Fleet = Impl | "mixed";
 
 export const STORE_NAME = "SimPlayers";
@@ -67,6 +70,10 @@ export interface SimStore {
 export interface SimService {
 	store: SimStore;
 	onCorruption: (listener: (key: string) => void) => void;
+	/** Whether the library can send a gift to a profile held, or not, by another server (Lapis cannot). */
+	gifts: boolean;
+	/** Text of the library's warnings that names a key, to count its failed requests; undefined if they name none. */
+	logMarker: (key: string) => string | undefined;
 }
 
 interface OriginalService {
@@ -76,9 +83,12 @@ interface OriginalService {
 
 /**
  * The library as loaded in one simulated server (each server has its own module cache); `period` is our store's
- * AutoSavePeriod (the original's is always 30 s).
+ * AutoSavePeriod (the original's is always 30 s, the peers keep their own).
  */
 export function serviceOn(impl: Impl, server: SimServer, period?: number): SimService {
+	if (impl === "profilestore") return profileStoreOn(server, STORE_NAME, TEMPLATE);
+	if (impl === "lapis") return lapisOn(server, STORE_NAME, TEMPLATE);
+	const logMarker = (key: string) => `Key:"${key}"]`;
 	if (impl === "ours") {
 		const { ProfileService } = server.require<typeof Ours>("ReplicatedStorage/ProfileService");
 		return {
@@ -87,11 +97,15 @@ export function serviceOn(impl: Impl, server: SimServer, period?: number): SimSe
 				TEMPLATE,
 			) as unknown as SimStore,
 			onCorruption: (listener) => ProfileService.CorruptionSignal.Connect((_, key) => listener(key)),
+			gifts: true,
+			logMarker,
 		};
 	}
 	const original = server.require<OriginalService>(ORIGINAL_PATH);
 	return {
 		store: original.GetProfileStore(STORE_NAME, TEMPLATE),
 		onCorruption: (listener) => original.CorruptionSignal.Connect((_, key) => listener(key)),
+		gifts: true,
+		logMarker,
 	};
 }

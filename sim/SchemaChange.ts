@@ -66,6 +66,8 @@ export class SchemaChange {
 		return {
 			store,
 			onCorruption: (listener) => ProfileService.CorruptionSignal.Connect((_, key) => listener(key)),
+			gifts: true,
+			logMarker: (key) => `Key:"${key}"]`,
 		};
 	}
 

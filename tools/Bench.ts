@@ -1,19 +1,21 @@
 /**
- * `npm run bench -- [--quick] [--period S] [--json] [--svg] [--no-build]`: ours against the original on the offline
- * runtime. `--period S` runs ours with AutoSavePeriod S (the original keeps its 30 s); such a run prints its table
- * without rewriting the READMEs.
- * Every scenario of bench/main.ts runs in a fresh Luau VM state per library and repeat, in the order ours, original,
- * original, ours, ours, original (so neither library always runs first), and is reported as median (min..max) with
- * the ratio of the medians. A full run rewrites the results in bench/README.md and the README's table; `--quick`
- * (one repeat, fewer phases and sizes) is the CI smoke test and asserts nothing about timing.
+ * `npm run bench -- [--quick] [--json] [--svg] [--no-build]`: ours against the original and the peers ProfileStore
+ * and Lapis on the offline runtime. Every scenario of bench/main.ts runs in a fresh Luau VM state per library and
+ * repeat, in an order that goes forwards and backwards through the libraries (so none always runs first), and is
+ * reported as median (min..max), with the ratio of ours to the original. A full run rewrites the results in
+ * bench/README.md and the README's table; `--quick` (one repeat, fewer phases and sizes) is the CI smoke test and
+ * asserts nothing about timing.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { runEngine } from "../runtime/host/Launcher.js";
+import { freshLuauHeap } from "../runtime/host/LuauVm.js";
 
-type Library = "ours" | "original";
+/** "ours300": ours with `AutoSavePeriod: 300`, the peers' auto-save period (bench/Libraries.ts). */
+export type Library = "ours" | "ours300" | "original" | "profilestore" | "lapis";
 type Kind = Library | "baseline";
+export const LIBRARIES: Library[] = ["ours", "ours300", "original", "profilestore", "lapis"];
 
 /** One scenario run's `BENCH` line. */
 export interface BenchRun {
@@ -22,13 +24,12 @@ export interface BenchRun {
 	[field: string]: unknown;
 }
 
-/** A row of the report: one measure, each library's values over the repeats. */
+/** A row of the report: one measure, each library's values over the repeats (none: n/a for that library). */
 export interface BenchRow {
 	measure: string;
 	unit: string;
 	digits: number;
-	ours: number[];
-	original: number[];
+	values: Record<Library, number[]>;
 	/** What "better" is for this measure. */
 	better: "lower" | "higher";
 }
@@ -38,12 +39,12 @@ export interface BenchReport {
 	date: string;
 	rows: BenchRow[];
 	/** Latency samples per panel and library, for the chart. */
-	latencies: Record<string, Record<Library, number[]>>;
+	latencies: Record<string, Partial<Record<Library, number[]>>>;
 	runs: BenchRun[];
 }
 
-const FULL_ORDER: Library[] = ["ours", "original", "original", "ours", "ours", "original"];
-const QUICK_ORDER: Library[] = ["ours", "original"];
+const FULL_ORDER: Library[] = [...LIBRARIES, ...[...LIBRARIES].reverse(), ...LIBRARIES];
+const QUICK_ORDER: Library[] = LIBRARIES;
 
 interface Plan {
 	saves: number[];
@@ -65,7 +66,18 @@ const FULL: Plan = {
 };
 const QUICK: Plan = { saves: [1], steadyMinutes: 4, shutdowns: [[100, 10]], phases: 2 };
 
+/**
+ * Runs per wasm heap. Every run's Luau state stays in its heap (at most 4 GB), and a full run of four libraries
+ * (about 130 runs, ~1 MB saves among them) fills one; a new heap every so often keeps the old ones' RAM modest.
+ */
+const RUNS_PER_HEAP = 16;
+let runsOnHeap = 0;
+
 async function runScenario(project: string, argument: string): Promise<BenchRun> {
+	if (++runsOnHeap > RUNS_PER_HEAP) {
+		freshLuauHeap();
+		runsOnHeap = 1;
+	}
 	const lines: string[] = [];
 	const code = await runEngine(
 		{ command: "run", project, script: "ServerScriptService/Bench/main", argument, timeLimit: 100000 },
@@ -89,19 +101,23 @@ export async function runBench(
 	project: string,
 	quick: boolean,
 	progress: (text: string) => void = () => {},
-	period?: number,
 ): Promise<BenchReport> {
 	const plan = quick ? QUICK : FULL;
 	const order = quick ? QUICK_ORDER : FULL_ORDER;
 	const runs: BenchRun[] = [];
 	const rows: BenchRow[] = [];
 	const latencies: BenchReport["latencies"] = {};
-	// The library as the scenario names it: ours with its AutoSavePeriod, when one was given.
-	const named = (kind: Library) => (kind === "ours" && period !== undefined ? `ours-${period}` : kind);
-	const each = async (argument: (kind: string) => string) => {
-		const byKind: Record<Library, BenchRun[]> = { ours: [], original: [] };
+	const byLibrary = (): Record<Library, BenchRun[]> => ({
+		ours: [],
+		ours300: [],
+		original: [],
+		profilestore: [],
+		lapis: [],
+	});
+	const each = async (argument: (kind: Library) => string) => {
+		const byKind = byLibrary();
 		for (const kind of order) {
-			const run = await runScenario(project, argument(named(kind)));
+			const run = await runScenario(project, argument(kind));
 			runs.push(run);
 			byKind[kind].push(run);
 			progress(`${argument(kind)} done`);
@@ -111,12 +127,22 @@ export async function runBench(
 	const row = (
 		measure: string,
 		byKind: Record<Library, BenchRun[]>,
-		pick: (run: BenchRun) => number,
+		pick: (run: BenchRun) => number | undefined,
 		unit: string,
 		digits: number,
 		better: BenchRow["better"] = "lower",
 	) => {
-		rows.push({ measure, unit, digits, better, ours: byKind.ours.map(pick), original: byKind.original.map(pick) });
+		// A library that cannot do what is measured has no values: n/a.
+		const values = byLibrary() as unknown as Record<Library, number[]>;
+		for (const kind of LIBRARIES) {
+			values[kind] = byKind[kind].map(pick).filter((v): v is number => v !== undefined);
+		}
+		rows.push({ measure, unit, digits, better, values });
+	};
+	const samples = (byKind: Record<Library, BenchRun[]>, field: string) => {
+		const out: Partial<Record<Library, number[]>> = {};
+		for (const kind of LIBRARIES) out[kind] = byKind[kind].flatMap((r) => r[field] as number[]);
+		return out;
 	};
 
 	for (const kilobytes of plan.saves) {
@@ -132,9 +158,9 @@ export async function runBench(
 		baselines.push(run);
 	};
 	await baseline();
-	const steadyKinds: Record<Library, BenchRun[]> = { ours: [], original: [] };
+	const steadyKinds = byLibrary();
 	for (const [index, kind] of order.entries()) {
-		const run = await runScenario(project, `steady:${named(kind)}:${plan.steadyMinutes}`);
+		const run = await runScenario(project, `steady:${kind}:${plan.steadyMinutes}`);
 		runs.push(run);
 		steadyKinds[kind].push(run);
 		if (!quick && index === order.length / 2 - 1) await baseline();
@@ -142,10 +168,13 @@ export async function runBench(
 	if (!quick) await baseline();
 	progress("steady state done");
 	const floor = median(baselines.map((r) => r.heapFloorKb as number));
-	const span = plan.steadyMinutes === 60 ? "1 virtual hour" : `${plan.steadyMinutes} virtual minutes`;
-	row(`real s per ${span}, 100 profiles of ~1 KB`, steadyKinds, (r) => r.wall as number, "s", 2);
+	const period = plan.steadyMinutes === 60 ? "1 virtual hour" : `${plan.steadyMinutes} virtual minutes`;
+	row(`real s per ${period}, 100 profiles of ~1 KB`, steadyKinds, (r) => r.wall as number, "s", 2);
 	row(`DataStore requests in those ${plan.steadyMinutes} minutes`, steadyKinds, (r) => r.requests as number, "", 0);
-	row("UpdateAsync per profile-hour", steadyKinds, (r) => r.updatesPerProfileHour as number, "", 1);
+	const perProfileHour = (r: BenchRun, count: number) =>
+		count / (r.profiles as number) / ((r.minutes as number) / 60);
+	row("DataStore requests per profile-hour held", steadyKinds, (r) => perProfileHour(r, r.requests as number), "", 1);
+	row("… of which UpdateAsync", steadyKinds, (r) => perProfileHour(r, r.updates as number), "", 1);
 	row("MemoryStore requests per minute (whole server)", steadyKinds, (r) => r.memoryPerMinute as number, "", 1);
 	row(
 		"Luau heap per loaded profile (floor above the no-library baseline)",
@@ -158,7 +187,7 @@ export async function runBench(
 	const join = await each((kind) => `join:${kind}`);
 	row("100 players join in 10 s: DataStore requests", join, (r) => r.requests as number, "", 0);
 	const methods = new Set<string>();
-	for (const run of [...join.ours, ...join.original]) {
+	for (const run of LIBRARIES.flatMap((kind) => join[kind])) {
 		for (const method of Object.keys(run.byMethod as object)) methods.add(method);
 	}
 	for (const method of [...methods].sort()) {
@@ -168,10 +197,7 @@ export async function runBench(
 	row("… load time max", join, (r) => r.max as number, "virtual s", 2);
 	row("… UpdateAsync budget left", join, (r) => r.budgetUpdate as number, "", 0, "higher");
 	row("… requests throttled", join, (r) => r.throttled as number, "", 0);
-	latencies["join: load time"] = {
-		ours: join.ours.flatMap((r) => r.times as number[]),
-		original: join.original.flatMap((r) => r.times as number[]),
-	};
+	latencies["join: load time"] = samples(join, "times");
 
 	for (const [count, errorPercent] of plan.shutdowns) {
 		const result = await each((kind) => `shutdown:${kind}:${count}:${errorPercent}`);
@@ -186,58 +212,87 @@ export async function runBench(
 		);
 	}
 
+	// A load that gave up (Lapis, whose holder keeps its lock) has no hand-off time: n/a, and a row of its own.
+	const loaded = (r: BenchRun) => (r.times as number[]).length > 0;
 	for (const [scenario, label] of [
 		["handoff", "live hand-off"],
-		["handofflost", "hand-off with every message lost"],
 		["takeover", "crashed-holder takeover"],
+		["handofflost", "live hand-off, every MessagingService message lost"],
 	] as const) {
 		const result = await each((kind) => `${scenario}:${kind}:${plan.phases}`);
 		row(
 			`${label} p50, ${plan.phases} phases of the auto-save cycle`,
 			result,
-			(r) => r.p50 as number,
+			(r) => (loaded(r) ? (r.p50 as number) : undefined),
 			"virtual s",
 			2,
 		);
-		row(`${label} max`, result, (r) => r.max as number, "virtual s", 2);
-		if (scenario !== "takeover") {
-			row(`${label}: the holder's last change kept`, result, (r) => r.kept as number, "", 0, "higher");
+		row(`${label} max`, result, (r) => (loaded(r) ? (r.max as number) : undefined), "virtual s", 2);
+		if (scenario === "handofflost") {
+			row(
+				"… of those, B got the holder's last change",
+				result,
+				(r) => (loaded(r) ? (r.kept as number) : undefined),
+				"",
+				0,
+				"higher",
+			);
 		}
-		latencies[label] = {
-			ours: result.ours.flatMap((r) => r.times as number[]),
-			original: result.original.flatMap((r) => r.times as number[]),
-		};
+		// After a crash, a Lapis game retries until the lock expires: the takeover time is that wait.
+		if (scenario === "takeover") {
+			latencies[label] = samples(result, "times");
+			continue;
+		}
+		row(
+			`… B's loads that gave up while the holder kept the lock, of ${plan.phases}`,
+			result,
+			(r) => (r.gaveUp as number[]).length,
+			"",
+			0,
+		);
+		row(
+			"… seconds until B's load gave up, p50",
+			result,
+			(r) => ((r.gaveUp as number[]).length > 0 ? median(r.gaveUp as number[]) : undefined),
+			"virtual s",
+			2,
+		);
+		latencies[label] = samples(result, "times");
 	}
 	return { quick, date: new Date().toISOString().slice(0, 10), rows, latencies, runs };
 }
 
 function cell(values: number[], digits: number, unit: string) {
+	if (values.length === 0) return "n/a";
 	const fmt = (v: number) => v.toFixed(digits);
 	const range = values.length > 1 ? ` (${fmt(Math.min(...values))}..${fmt(Math.max(...values))})` : "";
 	return `${fmt(median(values))}${unit === "" ? "" : ` ${unit}`}${range}`;
 }
 
 export function ratioOf(row: BenchRow) {
-	const theirs = median(row.original);
-	return theirs === 0 ? (median(row.ours) === 0 ? 1 : Infinity) : median(row.ours) / theirs;
+	if (row.values.ours.length === 0 || row.values.original.length === 0) return undefined;
+	const theirs = median(row.values.original);
+	return theirs === 0 ? (median(row.values.ours) === 0 ? 1 : Infinity) : median(row.values.ours) / theirs;
 }
 
 /** The report as a Markdown table. */
 export function markdownTable(report: BenchReport) {
 	const repeats = report.quick ? "1 run" : "3 runs";
 	const lines = [
-		`| measure | ours, median (min..max) of ${repeats} | original | ours / original |`,
-		"| --- | --- | --- | --- |",
+		`| measure | ours, median (min..max) of ${repeats} | ours, AutoSavePeriod 300 | original | ProfileStore | Lapis | ours / original |`,
+		"| --- | --- | --- | --- | --- | --- | --- |",
 	];
 	for (const row of report.rows) {
 		const ratio = ratioOf(row);
-		const same = Math.abs(ratio - 1) < 0.01;
-		const good = row.better === "lower" ? ratio < 1 : ratio > 1;
-		const verdict = same ? "same" : good ? "better" : "worse";
-		const shown = Number.isFinite(ratio) ? ratio.toFixed(2) : "∞";
-		lines.push(
-			`| ${row.measure} | ${cell(row.ours, row.digits, row.unit)} | ${cell(row.original, row.digits, row.unit)} | ${shown} (${verdict}) |`,
-		);
+		let compared = "n/a";
+		if (ratio !== undefined) {
+			const same = Math.abs(ratio - 1) < 0.01;
+			const good = row.better === "lower" ? ratio < 1 : ratio > 1;
+			const verdict = same ? "same" : good ? "better" : "worse";
+			compared = `${Number.isFinite(ratio) ? ratio.toFixed(2) : "∞"} (${verdict})`;
+		}
+		const cells = LIBRARIES.map((kind) => cell(row.values[kind], row.digits, row.unit));
+		lines.push(`| ${row.measure} | ${cells.join(" | ")} | ${compared} |`);
 	}
 	return lines.join("\n");
 }
@@ -248,29 +303,36 @@ export function latencySvg(report: BenchReport) {
 	const width = 760;
 	const left = 90;
 	const plot = width - left - 30;
-	const panelHeight = 110;
-	const colors: Record<Library, string> = { ours: "#1f77b4", original: "#d62728" };
+	const panelHeight = 200;
+	const colors: Record<Library, string> = {
+		ours: "#1f77b4",
+		ours300: "#17becf",
+		original: "#d62728",
+		profilestore: "#2ca02c",
+		lapis: "#9467bd",
+	};
 	const parts: string[] = [];
 	panels.forEach(([title, samples], index) => {
 		const top = 20 + index * panelHeight;
-		const max = Math.max(1, ...samples.ours, ...samples.original);
+		const max = Math.max(1, ...LIBRARIES.flatMap((kind) => samples[kind] ?? []));
 		const x = (v: number) => left + (v / max) * plot;
 		parts.push(`<text x="${left}" y="${top + 12}" font-weight="bold">${title} (virtual s)</text>`);
-		(["ours", "original"] as Library[]).forEach((kind, row) => {
+		LIBRARIES.forEach((kind, row) => {
 			const y = top + 35 + row * 30;
-			parts.push(`<text x="10" y="${y + 4}">${kind}</text>`);
+			const values = samples[kind] ?? [];
+			parts.push(`<text x="10" y="${y + 4}">${kind}${values.length === 0 ? " (n/a)" : ""}</text>`);
 			parts.push(`<line x1="${left}" y1="${y}" x2="${left + plot}" y2="${y}" stroke="#ddd"/>`);
-			for (const v of samples[kind]) {
+			for (const v of values) {
 				parts.push(
 					`<circle cx="${x(v).toFixed(1)}" cy="${y}" r="3" fill="${colors[kind]}" fill-opacity="0.5"/>`,
 				);
 			}
-			if (samples[kind].length > 0) {
-				const m = x(median(samples[kind])).toFixed(1);
+			if (values.length > 0) {
+				const m = x(median(values)).toFixed(1);
 				parts.push(`<line x1="${m}" y1="${y - 9}" x2="${m}" y2="${y + 9}" stroke="black" stroke-width="2"/>`);
 			}
 		});
-		const axisY = top + 95;
+		const axisY = top + 185;
 		parts.push(`<line x1="${left}" y1="${axisY}" x2="${left + plot}" y2="${axisY}" stroke="#999"/>`);
 		for (let i = 0; i <= 4; i++) {
 			const v = (max * i) / 4;
@@ -308,19 +370,9 @@ async function main() {
 		if (build.status !== 0) throw new Error("bench: rbxtsc failed");
 	}
 	const json = args.includes("--json");
-	const periodAt = args.indexOf("--period");
-	const period = periodAt === -1 ? undefined : Number(args[periodAt + 1]);
-	if (period !== undefined && !(period >= 10 && period <= 1200)) {
-		throw new Error(`bench: --period must be a number of seconds from 10 to 1200, got "${args[periodAt + 1]}"`);
-	}
-	const report = await runBench(
-		project,
-		quick,
-		(text) => {
-			if (!json) process.stdout.write(`${text}\n`);
-		},
-		period,
-	);
+	const report = await runBench(project, quick, (text) => {
+		if (!json) process.stdout.write(`${text}\n`);
+	});
 	if (json) {
 		process.stdout.write(`${JSON.stringify(report, undefined, "\t")}\n`);
 	} else {
@@ -330,7 +382,7 @@ async function main() {
 		writeFileSync("bench/latency.svg", latencySvg(report));
 		if (!json) process.stdout.write("wrote bench/latency.svg\n");
 	}
-	if (!quick && period === undefined) {
+	if (!quick) {
 		const table = `On ${report.date}, \`npm run bench\`:\n\n${markdownTable(report)}`;
 		replaceBetween("bench/README.md", "<!-- bench:results -->", "<!-- /bench:results -->", table);
 		replaceBetween("README.md", "<!-- bench:results -->", "<!-- /bench:results -->", markdownTable(report));
