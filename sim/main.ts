@@ -460,6 +460,14 @@ function run(options: Options) {
 			ledger.event(player.key, `loaded on ${server.name}: ${describeData(profile.Data)}`);
 			const [storedNow] = Runtime.store().get(STORE_NAME, undefined, player.key);
 			ledger.checkLoad(player.key, profile.Data, server.impl, storedOf(storedNow)?.Data);
+			if (player.server !== server) {
+				// The game let go of this player while the load ran (it detached them): it releases what it no longer
+				// wants, unchanged, as a game's PlayerRemoving handler would.
+				ledger.event(player.key, `load on ${server.name} returned after the player left it: released`);
+				ledger.expect(player.key, profile.Data, `released unused on ${server.name}`, server.impl);
+				profile.Release();
+				return;
+			}
 			holders.set(player.key, server);
 			profile.Data.LoadIndex = profile.MetaData.SessionLoadCount;
 			touch(profile);
