@@ -173,6 +173,8 @@ function run(options: Options) {
 		players.push({ userId: i, key: `Player_${i}`, state: "offline", receipts: [], loadToken: 0 });
 	}
 	const holders = new Map<string, GameServer>();
+	/** The profile of each key's holding session: a session's hop-ready must not end a newer one on the same server. */
+	const holdingProfile = new Map<string, SimProfile>();
 	/** Loads of each key so far: a check of what one session left is moot once the key was loaded again. */
 	const loadsOf = new Map<string, number>();
 	const servers: GameServer[] = [];
@@ -469,10 +471,15 @@ function run(options: Options) {
 				return;
 			}
 			holders.set(player.key, server);
+			holdingProfile.set(player.key, profile);
 			profile.Data.LoadIndex = profile.MetaData.SessionLoadCount;
 			touch(profile);
 			profile.ListenToHopReady(() => {
-				if (holders.get(player.key) === server) holders.delete(player.key);
+				// The release of an earlier session on this server can land after a same-server rejoin loaded anew: that
+				// newer session still holds the key (a crash must still set apart what it had not stored).
+				if (holders.get(player.key) === server && holdingProfile.get(player.key) === profile) {
+					holders.delete(player.key);
+				}
 			});
 			const updates = profile.GlobalUpdates;
 			for (const [id] of updates.GetActiveUpdates()) updates.LockActiveUpdate(id);
