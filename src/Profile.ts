@@ -2,7 +2,7 @@ import type { ProfileKeyInfo } from "./DataStoreAdapter";
 import { GlobalUpdates, type GlobalUpdateData } from "./GlobalUpdates";
 import { ScriptSignal, type ScriptConnection } from "./ScriptSignal";
 import { deepCopy } from "./internal/Payload";
-import type { ProfileHost, ProfileInternals } from "./internal/ProfileHost";
+import type { LockRecord, ProfileHost, ProfileInternals } from "./internal/ProfileHost";
 import { expectArgument, expectMethodCall, expectStorable } from "./internal/Arguments";
 import { Settings } from "./internal/Constants";
 import { childPath } from "./internal/Validation";
@@ -115,10 +115,8 @@ export class Profile<
 	public savesSinceSizeCheck?: number;
 	/** @internal */
 	public hopReady?: boolean;
-	/** Whether the stored lock may claim this server's heartbeat (see Heartbeat.ts). @internal */
-	public heartbeatClaim?: boolean;
-	/** @internal */
-	public fencedAt?: number;
+	/** The lock upkeep's record of the session (see LockUpkeep.ts); undefined in view mode. @internal */
+	public lock?: LockRecord;
 	/** @internal */
 	public readonly host: ProfileHost;
 	private releaseListeners?: ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>;

@@ -184,6 +184,7 @@ export class ProfileStore<
 			result[0],
 			result[1],
 			result[2],
+			result[4],
 		);
 		// A lock handed over by the previous holder is written by this server as soon as its write cooldown allows:
 		// until then, other servers judge it by the shorter window of a lock nobody has claimed.

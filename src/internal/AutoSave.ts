@@ -1,4 +1,3 @@
-import { Settings } from "./Constants";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState } from "./ServiceState";
 
@@ -6,16 +5,10 @@ import { ServiceState } from "./ServiceState";
  * The auto-save rotations: one per AutoSavePeriod in use on this server, so that stores with different periods
  * share a server; each saves its profiles once per its period, the saves spread evenly over that period. A thread
  * per rotation that sleeps between turns replaces the original's per-frame Heartbeat check, so an idle server
- * costs nothing. Freshly loaded profiles wait a full period before their first auto-save.
- *
- * Profiles with a period longer than the default are also in the lock-poll rotation: each is read (GetAsync, no
- * write) every LockPollSeconds, and saved at once when another server's ForceLoad waits for it. An original
- * requester sends no message and steals after its 8 steps of 7 s, which an auto-save every 30 s always beats.
+ * costs nothing. Freshly loaded profiles wait a full period before their first auto-save. Between auto-saves, the
+ * lock upkeep (LockUpkeep.ts) confirms each lock that no save confirmed recently enough.
  * ServiceState.autoSave keeps every profile of every rotation.
  */
-
-/** The rotation key of the lock poll (periods are positive). */
-const POLL = -1;
 
 function rotation(period: number) {
 	let found = ServiceState.rotations.get(period);
@@ -43,18 +36,16 @@ function nextDue(list: ProfileInternals[], period: number): ProfileInternals | u
 
 function loop(period: number) {
 	const turn = rotation(period);
-	const seconds = period === POLL ? Settings.LockPollSeconds : period;
 	for (;;) {
 		const count = turn.list.size();
 		if (count === 0) {
 			turn.running = false;
 			return;
 		}
-		task.wait(seconds / count);
-		const profile = nextDue(turn.list, seconds);
+		task.wait(period / count);
+		const profile = nextDue(turn.list, period);
 		if (profile === undefined) continue;
-		if (period === POLL) task.spawn(() => profile.host.pollLock(profile));
-		else profile.host.spawnSave(profile, false);
+		profile.host.spawnSave(profile, false);
 	}
 }
 
@@ -78,7 +69,6 @@ export function addToAutoSave(profile: ProfileInternals) {
 	ServiceState.autoSave.push(profile);
 	const period = profile.host.autoSavePeriod;
 	join(period, profile);
-	if (period > Settings.AutoSaveSeconds) join(POLL, profile);
 }
 
 /** @internal */
@@ -86,7 +76,6 @@ export function removeFromAutoSave(profile: ProfileInternals) {
 	const index = ServiceState.autoSave.indexOf(profile);
 	if (index !== -1) ServiceState.autoSave.remove(index);
 	leave(profile.host.autoSavePeriod, profile);
-	leave(POLL, profile);
 }
 
 /** Moves a profile to the end of its rotation, so a manual save is not followed by an auto-save right away. @internal */

@@ -13,17 +13,41 @@ export const Settings = {
 	MinAutoSavePeriod: 10,
 	MaxAutoSavePeriod: 1200,
 	/**
-	 * A holder whose auto-save period is longer than AutoSaveSeconds reads each of its locks (GetAsync) this often,
-	 * so that it sees a ForceLoad request from a server that sends no message (the original) as soon as an auto-save
-	 * every AutoSaveSeconds would have, well within that server's 8 steps of 7 s, and releases. The same cadence as
-	 * the original's own auto-save: the tolerance original requesters were built for, at a read instead of a write.
+	 * A holder confirms each of its locks at least this often: a save that landed, or a read (GetAsync, no write)
+	 * when no save did. A request that another server wrote into the lock (a ForceLoad, which the original sends
+	 * without any message) is seen at the latest then, well within the original's steal, whatever the period.
 	 */
-	LockPollSeconds: 30,
+	LockConfirmSeconds: 32,
+	/** Seconds between two confirmation reads of a lock while they fail. */
+	LockConfirmRetry: 3,
+	/**
+	 * A holder whose lock has not been confirmed for this many seconds (every save and read of it failed, or could
+	 * not be sent for budget) ends its session: no ForceLoad can take a lock sooner than 63 s after the request
+	 * landed (9 rounds 7 s apart, the original's and ours), and the request landed after the last confirmation, so
+	 * the session has ended before any steal. The release keeps trying, so nothing is lost that could be saved.
+	 */
+	LockLease: 55,
+	/**
+	 * A holder whose lock write has not landed for this many seconds ends its session: the original's 30-minute
+	 * rule (AssumeDeadSessionLock, judged on another server's clock) would soon let anyone take it.
+	 */
+	LockWriteLapse: 25 * 60,
+	/** Seconds before a failed auto-save is sent again, doubled after each failure up to AutoSaveRetryMax. */
+	AutoSaveRetry: 6,
+	AutoSaveRetryMax: 30,
+	/**
+	 * GetAsync may answer from this server's read cache (4 s in Roblox's guide, 5 s as an emulator author measured):
+	 * what a read shows may be this much older than the request.
+	 */
+	ReadCacheSeconds: 5,
 	/** Minimum seconds between two writes to one key from this server (the DataStore write cooldown). */
 	WriteCooldown: 6,
 	/** ForceLoad steps (writes that find our ForceLoadSession still pending) before the lock is stolen. */
 	ForceLoadMaxSteps: 8,
-	/** The original's spacing of ForceLoad rounds (its RobloxWriteCooldown), kept against holders that may be it. */
+	/**
+	 * The spacing of ForceLoad rounds, the original's (its RobloxWriteCooldown), against every holder: the steps then
+	 * take at least 63 s from the request to the steal, the time every holder's lock upkeep is built on (LockLease).
+	 */
 	OriginalStepSeconds: 7,
 	/** A lock whose LastUpdate is older than this is dead and taken at once. */
 	AssumeDeadSessionLock: 30 * 60,
@@ -57,13 +81,6 @@ export const Settings = {
 	ProbeRequests: 10,
 	/** Seconds a load waits for an acknowledged release (the holder's write cooldown plus a round trip). */
 	HandOffReleaseWait: 10,
-	/**
-	 * A holder that runs this library with a verified hand-off listener, answers none of a probe's requests while the
-	 * requester hears its own echoes, and has not written its lock for its auto-save period plus this many seconds
-	 * by the DataStore's clock, is taken over early: every live holder rewrites its lock at each auto-save
-	 * (40 s with the default period). See LockProtocol.silentHolderStale.
-	 */
-	SilentHolderMargin: 10,
 	/** The MemoryStore hash map of server heartbeats: key = JobId, value = a counter the server increments. */
 	HeartbeatMap: "ProfileService_Heartbeat",
 	/**
@@ -81,21 +98,25 @@ export const Settings = {
 	HeartbeatStale: 14,
 	/**
 	 * A holder whose heartbeat has not been written for this many seconds (its MemoryStore calls fail, or its
-	 * heartbeat thread is late) rewrites every lock that advertises the heartbeat, without the claim, well before
-	 * a requester can judge it stale (HeartbeatStale, which leaves a write cooldown and more for that rewrite): from
-	 * then on only the DataStore-clock rule applies to it. Three whole heartbeats with their retries must fail
-	 * first, so random errors (0.3^9 at a 30 % error rate) do not set it off; outages and cut-off servers do.
+	 * heartbeat thread is late) rewrites every lock that claims the heartbeat, without the claim (the fence), well
+	 * before a requester can judge it stale: from then on the ForceLoad steps alone apply to it. Three whole
+	 * heartbeats with their retries must fail first, so random errors (0.3^9 at a 30 % error rate) do not set it
+	 * off; outages and cut-off servers do.
 	 */
 	HeartbeatFence: 4,
 	/**
-	 * The same for a lock handed to a requester that has not written it since: a live requester writes it as soon as
-	 * its write cooldown allows (WriteCooldown after its request).
+	 * A holder whose lock may still claim a heartbeat that has not been written for this many seconds (the fence has
+	 * not landed) ends that session: a requester can judge the heartbeat stale HeartbeatStale seconds after its last
+	 * write at the earliest, so the session has ended before any steal.
 	 */
-	HandedClaimWindow: 15,
-	/** A release hands the lock to a requester only if its last message arrived within this many seconds. */
-	HandOffGrantFresh: 2.5,
+	HeartbeatSelfEnd: 10,
+	/**
+	 * A release hands the lock to a requester only if its last message arrived within this many seconds: one that
+	 * stopped waiting (it crashed, or gave up) is never handed a lock it would leave standing.
+	 */
+	HandOffGrantFresh: 1,
 	/** Seconds between a waiting requester's "still waiting" messages to the holder. */
-	HandOffWaitPing: 1,
+	HandOffWaitPing: 0.4,
 	/** Seconds between two messages this server sends itself to verify that its hand-off listener receives. */
 	ListenerPingInterval: 20,
 	/** Seconds after a failed hand-off SubscribeAsync before a load tries again. */
@@ -113,6 +134,8 @@ export const Settings = {
 	UncertainListingTries: 5,
 	/** Budget a request leaves for others before backing off (the server-close saves need headroom). */
 	BudgetReserve: 1,
+	/** Budget that only urgent requests (releases) may spend, so that auto-saves and reads never starve them. */
+	UrgentBudget: 2,
 } as const;
 
 /** MetaData fields that every save copies from the stored profile into the live one. @internal */

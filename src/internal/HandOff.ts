@@ -1,7 +1,7 @@
 import { sessionKey } from "./Keys";
 import { HttpService, MessagingService } from "@rbxts/services";
 import { Settings } from "./Constants";
-import type { ProbeResult } from "./LockProtocol";
+import type { Advert } from "./LockProtocol";
 import { ServiceState, type HandOffWait } from "./ServiceState";
 
 /**
@@ -13,26 +13,28 @@ import { ServiceState, type HandOffWait } from "./ServiceState";
  * waiting out its own write cooldown for another UpdateAsync.
  *
  * Messages may be lost, delayed or never heard, and either server may die: nothing here is trusted beyond what it
- * can prove. A request names the session it wants ended, so a late one cannot end a later session; a hand-over
- * needs a message from the requester within the last few seconds; and each server checks, by sending itself a
- * message now and then, that its own listener hears, before its locks say so (the marker that makes an early
- * takeover possible at all).
+ * can prove, and no lock rule depends on a message. A request names the session it wants ended, so a late one
+ * cannot end a later session; a hand-over needs a message from the requester within the last second; and each
+ * server checks, by sending itself a message now and then, that its own listener hears (its locks say so, for
+ * tools and logs).
  * @internal
  */
 interface HandOffMessage {
 	/**
 	 * "release": please release (and hand the lock to my ForceLoadSession); "wait": still waiting for it; "cancel": no
 	 * longer waiting; "ack": releasing now; "released": the release reached the DataStore (or I do not hold it);
-	 * "echo": the requester's own copy of a request; "ping": a server's message to itself.
+	 * "ping": a server's message to itself.
 	 */
-	t: "release" | "wait" | "cancel" | "ack" | "released" | "echo" | "ping";
+	t: "release" | "wait" | "cancel" | "ack" | "released" | "ping";
 	s: string;
 	k: string;
 	j: string;
 	/** SessionLoadCount of the holder's session the request is about. */
 	n?: number;
-	/** Whether the requester's own listener is verified (the hand-over then marks the lock "handed"). */
-	v?: boolean;
+	/** The requester's heartbeat counter (0: not written): the handed lock claims it. */
+	h?: number;
+	/** The requester's store's AutoSavePeriod, for the handed lock's marker. */
+	p?: number;
 }
 
 const TOPIC_PREFIX = "ProfileService_HandOff_";
@@ -74,11 +76,14 @@ function onRelease(message: HandOffMessage) {
 	// A request about another session of this key (delivered late, after this server loaded the key again) is not
 	// about this one: the requester, if it still wants the key, asks again about the session it now sees.
 	if (message.n !== profile.MetaData.SessionLoadCount) return;
+	const counter = message.h;
+	const period = message.p;
 	ServiceState.handOffGrants.set(id, {
 		job: message.j,
 		loadCount: message.n,
 		heardAt: os.clock(),
-		listening: message.v === true,
+		heartbeat: typeIs(counter, "number") && counter > 0 && counter % 1 === 0 ? counter : 0,
+		period: typeIs(period, "number") && period > 0 ? period : Settings.AutoSaveSeconds,
 	});
 	reply("ack");
 	profile.onHopReady(() => reply("released"));
@@ -88,15 +93,12 @@ function onRelease(message: HandOffMessage) {
 function onMessage(raw: unknown) {
 	const [ok, message] = pcall(() => HttpService.JSONDecode(raw as string) as HandOffMessage);
 	if (!ok || !typeIs(message, "table")) return;
-	if (message.j === ServiceState.jobId && (message.t === "ping" || message.t === "echo")) {
-		ServiceState.handOffHeardSelf = os.clock();
-	}
-	if (message.t === "ack" || message.t === "released" || message.t === "echo") {
+	if (message.j === ServiceState.jobId && message.t === "ping") ServiceState.handOffHeardSelf = os.clock();
+	if (message.t === "ack" || message.t === "released") {
 		const state = ServiceState.handOffWaits.get(waiterId(message.s, message.k));
 		if (state === undefined) return;
 		if (message.t === "ack") state.acked = true;
-		else if (message.t === "released") state.released = true;
-		else state.echoes += 1;
+		else state.released = true;
 	} else if (message.t === "release") {
 		onRelease(message);
 	} else if (message.t === "wait" || message.t === "cancel") {
@@ -172,8 +174,10 @@ function cancelRequest(holderJobId: string, lookup: string, key: string) {
  * Asks the server `holderJobId` to end its session `loadCount` of the profile, repeating the request every
  * ProbeInterval seconds up to ProbeRequests times while it does not answer, each with an echo to this server. Once
  * the holder acknowledges, says "still waiting" every HandOffWaitPing seconds for up to HandOffReleaseWait seconds
- * while the release reaches the DataStore. Stops as soon as `wanted()` is false; a probe that ends without the
- * release tells the holder, so that it does not hand the lock to a server no longer waiting.
+ * while the release reaches the DataStore. Stops as soon as `wanted()` is false; a request that ends without the
+ * release tells the holder, so that it does not hand the lock to a server no longer waiting. Returns whether the
+ * holder said its release landed. `advert` gives what this server's lock of the key would claim now (its period and
+ * heartbeat), for the marker of a handed lock.
  * @internal
  */
 export function probeHolder(
@@ -181,12 +185,13 @@ export function probeHolder(
 	loadCount: number,
 	lookup: string,
 	key: string,
+	advert: () => Advert,
 	wanted: () => boolean,
-): ProbeResult {
-	if (holderJobId === "" || ServiceState.jobId === "") return "unknown";
+): boolean {
+	if (holderJobId === "" || ServiceState.jobId === "") return false;
 	ensureHandOffSubscribed();
 	const id = waiterId(lookup, key);
-	const state: HandOffWait = { acked: false, released: false, sent: 0, echoes: 0 };
+	const state: HandOffWait = { acked: false, released: false, sent: 0 };
 	ServiceState.handOffWaits.set(id, state);
 	let lastSent = 0;
 	const request = (t: "release" | "wait") => {
@@ -194,39 +199,33 @@ export function probeHolder(
 		const message: HandOffMessage = { t, s: lookup, k: key, j: ServiceState.jobId, n: loadCount };
 		if (t === "release") {
 			state.sent += 1;
-			message.v = listenerVerified();
-			publish(ServiceState.jobId, { ...message, t: "echo" });
+			const own = advert();
+			message.h = own.heartbeat;
+			message.p = own.period;
 		}
 		publish(holderJobId, message);
 	};
 	request("release");
 	let ackedAt: number | undefined;
-	let result: ProbeResult = "unknown";
+	let released = false;
 	for (;;) {
 		task.wait(0.1);
 		if (state.released) {
-			result = "released";
+			released = true;
 			break;
 		}
 		if (!wanted()) break;
 		if (state.acked) {
 			ackedAt ??= os.clock();
-			if (os.clock() - ackedAt >= Settings.HandOffReleaseWait) {
-				result = "alive";
-				break;
-			}
+			if (os.clock() - ackedAt >= Settings.HandOffReleaseWait) break;
 			if (os.clock() - lastSent >= Settings.HandOffWaitPing) request("wait");
 			continue;
 		}
 		if (os.clock() - lastSent < Settings.ProbeInterval) continue;
-		if (state.sent >= Settings.ProbeRequests) {
-			const heardEveryEcho = state.echoes >= state.sent && ServiceState.handOffSubscription === "yes";
-			result = heardEveryEcho ? "silent" : "unknown";
-			break;
-		}
+		if (state.sent >= Settings.ProbeRequests) break;
 		request("release");
 	}
 	if (ServiceState.handOffWaits.get(id) === state) ServiceState.handOffWaits.delete(id);
-	if (result !== "released") cancelRequest(holderJobId, lookup, key);
-	return result;
+	if (!released) cancelRequest(holderJobId, lookup, key);
+	return released;
 }

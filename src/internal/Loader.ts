@@ -3,49 +3,46 @@
  * the waits, the hand-off asks and the handler calls.
  * @internal
  */
-import type { ProfileKeyInfo } from "../DataStoreAdapter";
 import { Settings } from "./Constants";
 import { ensureHandOffSubscribed, probeHolder } from "./HandOff";
-import { currentAdvert, ensureHeartbeat, readHeartbeat } from "./Heartbeat";
+import { currentAdvert, heartbeatHealthy, readHeartbeat } from "./Heartbeat";
 import {
 	answerStep,
 	applyWrite,
+	claimedHeartbeatStale,
 	decideWrite,
 	earlyStealDue,
-	heartbeatFresh,
-	heartbeatStale,
 	initialLockState,
 	nextStep,
 	observeHeartbeat,
+	readMarker,
 	roundSpacing,
 	shouldAskHolder,
-	stepStealHeld,
 	watchHolder,
 	type HeartbeatWatch,
 	type HolderWatch,
 	type LockState,
 	type LockStep,
-	type ProbeResult,
 } from "./LockProtocol";
-import { fillNewProfile, sameSession, type SessionTag, type StoredProfile } from "./Payload";
+import { ensureLockUpkeep } from "./LockUpkeep";
+import { fillNewProfile, sameSession, type SessionTag } from "./Payload";
 import type { Schema } from "./Schema";
 import { reportSchemaRefusal, withdrawLoad } from "./SchemaLoad";
 import { ServiceState, thisSession } from "./ServiceState";
-import type { StoreTransport } from "./Transport";
+import type { LoadedLock, StoreTransport } from "./Transport";
 
 /** A not-released handler, as LoadProfileAsync takes it. @internal */
 export type LoadHandler = "ForceLoad" | "Steal" | ((placeId: number, jobId: string) => unknown);
 
 /**
- * Runs the load rounds until this server holds the lock. Returns the stored payload to adopt, and whether the lock
- * was handed over by the previous holder (this server has not written it yet), or undefined when the load ends
- * without the profile (cancelled, yielded to another server's ForceLoad, superseded, shutdown).
+ * Runs the load rounds until this server holds the lock, or returns undefined when the load ends without the
+ * profile (cancelled, yielded to another server's ForceLoad, superseded, shutdown).
  *
  * A key nobody holds costs one UpdateAsync. A key another server holds gets our ForceLoadSession in that same
  * write; the holder is then asked through MessagingService to release it, and a holder running this library hands
- * the lock over with its release while we still wait, so one GetAsync finishes the load. A holder whose lock says it
- * listens, but that answers nothing and has not written its lock for a while by the DataStore's clock, is taken
- * over before the ForceLoad steps run out (LockProtocol.earlyStealDue); every other holder gets the original's steps.
+ * the lock over with its release while we still wait, so one GetAsync finishes the load. A holder whose lock claims
+ * its heartbeat, which stood still for HeartbeatStale seconds, is taken over before the ForceLoad steps run out
+ * (LockProtocol.earlyStealDue); every holder gets the original's steps, 7 s apart.
  * @internal
  */
 export function loadRounds(
@@ -55,7 +52,7 @@ export function loadRounds(
 	handler: LoadHandler,
 	token: number,
 	schema?: Schema,
-): [StoredProfile, ProfileKeyInfo, boolean] | undefined {
+): LoadedLock | undefined {
 	const load = { done: false };
 	try {
 		return rounds(transport, template, key, handler, token, schema, load);
@@ -73,51 +70,44 @@ function rounds(
 	token: number,
 	schema: Schema | undefined,
 	load: { done: boolean },
-): [StoredProfile, ProfileKeyInfo, boolean] | undefined {
+): LoadedLock | undefined {
 	const me: SessionTag = thisSession();
 	const adapter = transport.getAdapter();
 	const tokenId = transport.sessionId(key);
 	const superseded = () => ServiceState.loadTokens.get(tokenId) !== token;
 	let state: LockState = initialLockState(typeIs(handler, "function") ? "function" : handler);
 	let asked = adapter.IsMock;
-	let probe: ProbeResult | undefined;
 	let watch: HolderWatch | undefined;
-	// The DataStore's time at our newest response and os.clock() then: "now" by the DataStore's clock, estimated
-	// from below (the response arrives after the write), so a quiet period is never overestimated.
-	let anchor: { store: number; clock: number } | undefined;
-	const storeNow = () => (anchor === undefined ? undefined : anchor.store + (os.clock() - anchor.clock) * 1000);
 	if (!adapter.IsMock) {
 		ensureHandOffSubscribed();
-		ensureHeartbeat();
+		ensureLockUpkeep();
 	}
 	// The holder's heartbeat, read every HeartbeatInterval by a thread of this load while the lock it watches
-	// claims one (readings of another holder, or of another session, start over).
-	let beats: { job: string; watch: HeartbeatWatch | undefined } | undefined;
+	// claims one; the readings start over with each new watch (another holder, or a write of the holder's).
+	let beats: { watch: HolderWatch; readings: HeartbeatWatch | undefined } | undefined;
 	let reading = false;
 	const finished = () => ServiceState.locked || superseded();
 	const followHeartbeat = (holder: HolderWatch | undefined) => {
-		const job = holder !== undefined && holder.marker === "on" && holder.heartbeat ? holder.job : undefined;
-		if (job === undefined) {
+		if (holder === undefined || holder.heartbeat === 0) {
 			beats = undefined;
 			return;
 		}
-		if (beats?.job !== job) beats = { job, watch: undefined };
+		if (beats?.watch !== holder) beats = { watch: holder, readings: undefined };
 		if (reading) return;
 		reading = true;
 		task.spawn(() => {
 			while (beats !== undefined && !finished() && !load.done) {
 				const current = beats;
-				const readAt = os.clock();
-				const result = readHeartbeat(current.job);
-				// The time the request was sent: the value it returns was current at some point after that.
-				if (beats === current) current.watch = observeHeartbeat(current.watch, result, readAt);
+				const sentAt = os.clock();
+				const result = readHeartbeat(current.watch.job);
+				if (beats === current)
+					current.readings = observeHeartbeat(current.readings, result, sentAt, os.clock());
 				task.wait(Settings.HeartbeatInterval);
 			}
 			reading = false;
 		});
 	};
-	const stale = () => beats !== undefined && heartbeatStale(beats.watch);
-	const fresh = () => beats !== undefined && heartbeatFresh(beats.watch, os.clock());
+	const staleNow = () => beats !== undefined && beats.watch === watch && claimedHeartbeatStale(watch, beats.readings);
 	// The release of this key from this server may still be retrying (a failed write, a lost response): the load
 	// waits for it, or it would read the older auto-saved data and make that release give up.
 	while (ServiceState.releasing.has(tokenId) && !ServiceState.locked && !superseded()) task.wait();
@@ -136,14 +126,14 @@ function rounds(
 				refusal = missing ? undefined : schema?.refusal(payload.MetaData);
 				if (refusal !== undefined) return withdrawLoad(payload.MetaData!, me);
 				const meta = missing ? undefined : payload.MetaData;
-				if (meta !== undefined) watch = watchHolder(watch, meta, keyInfo?.UpdatedTime);
+				if (meta !== undefined) watch = watchHolder(watch, meta, os.clock());
+				const readings = beats !== undefined && beats.watch === watch ? beats.readings : undefined;
 				const context = {
 					me,
 					now: os.time(),
 					superseded: superseded(),
 					shuttingDown: ServiceState.locked,
-					earlySteal: meta !== undefined && earlyStealDue(watch, meta, probe, storeNow(), stale(), fresh()),
-					holdSteal: meta !== undefined && stepStealHeld(watch, meta, storeNow(), stale(), fresh()),
+					earlySteal: meta !== undefined && earlyStealDue(watch, meta, readings),
 				};
 				const write = decideWrite(round, meta, context);
 				if (write === "cancel") return false;
@@ -165,12 +155,11 @@ function rounds(
 			task.wait();
 			continue;
 		}
-		if (result.keyInfo !== undefined) anchor = { store: result.keyInfo.UpdatedTime, clock: os.clock() };
 		followHeartbeat(watch);
 		const meta = result.payload.MetaData!;
 		let step: LockStep = nextStep(round, meta, me);
 		if (step.kind === "adopt") {
-			if (result.keyInfo !== undefined) return [result.payload, result.keyInfo, false];
+			if (result.keyInfo !== undefined) return [result.payload, result.keyInfo, false, result.sentAt];
 			step = { kind: "retry", state: round, delay: 0 };
 		}
 		if (step.kind === "ask")
@@ -181,34 +170,41 @@ function rounds(
 			if (shouldAskHolder(state, meta, me, asked, os.time())) {
 				asked = true;
 				const wanted = () => !superseded() && !ServiceState.locked;
-				probe = probeHolder(meta.ActiveSession![1], meta.SessionLoadCount, transport.lookup, key, wanted);
-				if (probe === "released") {
+				const holder = meta.ActiveSession![1];
+				const advert = () => currentAdvert(transport.autoSavePeriod, false);
+				if (probeHolder(holder, meta.SessionLoadCount, transport.lookup, key, advert, wanted)) {
 					const handed = readHandedLock(transport, key, me);
 					// A load superseded while it waited never returns a profile: the newer load takes the lock.
 					if (superseded()) return undefined;
-					if (handed !== undefined) return [handed[0], handed[1], true];
+					if (handed !== undefined) return handed;
 				}
 			}
-			task.wait(math.max(step.delay, roundSpacing(state, meta) - (os.clock() - roundStart)));
+			// A heartbeat judged stale meanwhile ends the wait: the next round may take the lock (the write queue
+			// still spaces it by the write cooldown).
+			const nextRound = roundStart + math.max(step.delay, roundSpacing(state, meta));
+			task.wait();
+			while (os.clock() < nextRound && !staleNow()) task.wait(0.1);
 		}
 	}
 	if (asked && ServiceState.locked && !superseded()) freeHandedLock(transport, key, me);
 	return undefined;
 }
 
-/** Reads the key after the holder reported its release; returns it if the release handed the lock to us. */
-function readHandedLock(
-	transport: StoreTransport,
-	key: string,
-	me: SessionTag,
-): [StoredProfile, ProfileKeyInfo] | undefined {
+/**
+ * Reads the key after the holder reported its release; returns it if the release handed the lock to us. A handed
+ * lock that claims this server's heartbeat while that heartbeat is not being written is left to the next round's
+ * UpdateAsync, which rewrites the lock with what this server can claim now: adopted from a read, the session would
+ * start with a claim it cannot keep.
+ */
+function readHandedLock(transport: StoreTransport, key: string, me: SessionTag): LoadedLock | undefined {
 	// With little Get budget left, the next UpdateAsync finds the lock ours just as well, one write cooldown later.
 	if (transport.getAdapter().GetBudget("get") < Settings.HandOffReadBudget) return undefined;
 	const result = transport.update(key, {}, true);
 	if (result === undefined || result === false || result.keyInfo === undefined) return undefined;
 	const meta = result.payload.MetaData;
 	if (meta === undefined || !sameSession(meta.ActiveSession, me[0], me[1])) return undefined;
-	return [result.payload, result.keyInfo];
+	if (readMarker(meta).heartbeat > 0 && !heartbeatHealthy()) return undefined;
+	return [result.payload, result.keyInfo, true, result.sentAt - Settings.ReadCacheSeconds];
 }
 
 /**

@@ -69,8 +69,6 @@ export interface RoundContext {
 	readonly shuttingDown: boolean;
 	/** earlyStealDue() holds for what the key holds now. Default false. */
 	readonly earlySteal?: boolean;
-	/** stepStealHeld() holds for what the key holds now: the ForceLoad steps alone do not take it. Default false. */
-	readonly holdSteal?: boolean;
 }
 
 /** What to write, given what the key's MetaData holds (undefined for a key with no profile yet). @internal */
@@ -89,23 +87,26 @@ export function decideWrite(
 	if (isDeadLock(meta, context.now)) return "take";
 	if (state.mode === "takeover") return "take";
 	const ourRequest = sameSession(meta.ForceLoadSession, placeId, jobId);
-	if (state.mode === "steal") return ourRequest && context.holdSteal !== true ? "take" : "keep";
+	if (state.mode === "steal") return ourRequest ? "take" : "keep";
 	if (state.mode === "wait" && context.earlySteal === true) return ourRequest ? "take" : "keep";
 	if (state.mode === "request") return "request";
 	return "keep";
 }
 
-/** What a holder's lock advertises about it: its listener, its auto-save period and its heartbeat. @internal */
+/** What a holder's lock says about it. @internal */
 export interface Advert {
-	/** The hand-off listener is verified (LockProtocol's "on" marker). */
+	/** The hand-off listener is verified (it heard this server's own message recently). */
 	readonly listening: boolean;
 	/** The store's AutoSavePeriod, seconds. */
 	readonly period: number;
-	/** The server's heartbeat is being written (Heartbeat.heartbeatHealthy). */
-	readonly heartbeat: boolean;
+	/**
+	 * The server's heartbeat counter while the heartbeat is being written (Heartbeat.heartbeatHealthy), 0 when it
+	 * is not: a lock written with a counter claims the heartbeat.
+	 */
+	readonly heartbeat: number;
 }
 
-const SILENT: Advert = { listening: false, period: Settings.AutoSaveSeconds, heartbeat: false };
+const SILENT: Advert = { listening: false, period: Settings.AutoSaveSeconds, heartbeat: 0 };
 
 /** Applies a decision to the MetaData about to be written. @internal */
 export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTag, now: number, advert = SILENT) {
@@ -114,62 +115,59 @@ export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTa
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
 		meta.LastUpdate = now;
-		meta.HandOff = listenerMarker(me, advert);
+		meta.HandOff = lockMarker(me, advert);
 	} else if (write === "request") {
 		meta.ForceLoadSession = me;
 	}
 }
 
 /**
- * The marker a holder writes into its own lock. Without a verified listener: none, so every requester applies the
- * original protocol (and the original's tolerance), or "off" with a period that is not the default (never an early
- * takeover; the ForceLoad steps wait out the period, see stepStealHeld). With one: "on", the period when it is not
- * the default, and the heartbeat claim while the heartbeat is written (the period is then always written, so the
- * array has no hole).
+ * The marker a holder of this library writes into its own lock, `[jobId, "on" | "off", period, heartbeat?]`:
+ * whether its hand-off listener is verified, its auto-save period (for tools and logs: no rule reads it), and the
+ * heartbeat counter while its heartbeat is written, which claims it. The counter changes with every heartbeat, so
+ * a lock rewritten with a claim never looks like an earlier state of itself (see watchHolder). The original
+ * ignores the field and keeps it as it is.
  * @internal
  */
-export function listenerMarker(me: SessionTag, advert: Advert): StoredMetaData["HandOff"] {
-	// A holder that cannot hear still says that it saves only every `period`: the ForceLoad steps then wait for it.
-	if (!advert.listening)
-		return advert.period !== Settings.AutoSaveSeconds ? [me[1], "off", advert.period] : undefined;
-	// "long" for a period longer than the default: servers of this library from before the period existed read "on"
-	// as a holder that rewrites its lock every 30 s (their 40 s rule), and read "long" as no marker at all (the
-	// original's steps, which the lock poll beats).
-	const state = advert.period > Settings.AutoSaveSeconds ? "long" : "on";
-	if (advert.heartbeat) return [me[1], state, advert.period, 1];
-	return advert.period !== Settings.AutoSaveSeconds ? [me[1], state, advert.period] : [me[1], "on"];
+export function lockMarker(me: SessionTag, advert: Advert): NonNullable<StoredMetaData["HandOff"]> {
+	const state = advert.listening ? "on" : "off";
+	return advert.heartbeat > 0 ? [me[1], state, advert.period, advert.heartbeat] : [me[1], state, advert.period];
 }
 
 /**
- * The period and heartbeat claim of the holder's "on" or "off" marker (only "on" may claim the heartbeat). No
- * marker, or one that is not the holder's own: the default period. A malformed period (not a number in range):
- * the longest period and no heartbeat, the cautious reading.
+ * The marker a release writes when it hands the lock to the requester: `[requester, "handed", period,
+ * heartbeat?]`, with the requester's own heartbeat claim as its request message gave it.
  * @internal
  */
-export function readMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): {
-	period: number;
-	heartbeat: boolean;
-} {
+export function handedMarker(grant: HandOffGrant): NonNullable<StoredMetaData["HandOff"]> {
+	return grant.heartbeat > 0
+		? [grant.job, "handed", grant.period, grant.heartbeat]
+		: [grant.job, "handed", grant.period];
+}
+
+/** What a lock's marker says, read with readMarker. @internal */
+export interface MarkerReading {
+	/** The marker is the holder's own (it names the holder's job): the holder runs this library. */
+	readonly own: boolean;
+	/** The heartbeat counter the lock claims, or 0 when it claims none. */
+	readonly heartbeat: number;
+}
+
+const NO_MARKER: MarkerReading = { own: false, heartbeat: 0 };
+
+/**
+ * Reads the holder's marker. A marker that names another job than the holder's is an earlier holder's, left
+ * behind, and says nothing. A claim is a positive whole counter; anything else claims nothing.
+ * @internal
+ */
+export function readMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): MarkerReading {
 	const active = meta.ActiveSession;
-	const marker = meta.HandOff;
-	const own = typeIs(active, "table") && typeIs(marker, "table") && marker[0] === active[1];
-	const known = own && (marker[1] === "on" || marker[1] === "long" || marker[1] === "off");
-	if (!known) return { period: Settings.AutoSaveSeconds, heartbeat: false };
-	const [, state, period, heartbeat] = marker;
-	if (period === undefined) return { period: Settings.AutoSaveSeconds, heartbeat: false };
-	if (!typeIs(period, "number") || period !== period || period < Settings.MinAutoSavePeriod) {
-		return { period: Settings.MaxAutoSavePeriod, heartbeat: false };
-	}
-	return { period: math.min(period, Settings.MaxAutoSavePeriod), heartbeat: state !== "off" && heartbeat === 1 };
-}
-
-/**
- * Seconds without a write to its lock, by the DataStore's clock, after which a holder with this auto-save period
- * cannot be alive and able to write: it rewrites the lock every period.
- * @internal
- */
-export function silentHolderStale(period: number): number {
-	return period + Settings.SilentHolderMargin;
+	const marker = meta.HandOff as unknown;
+	if (!typeIs(active, "table") || !typeIs(marker, "table")) return NO_MARKER;
+	const [job, , , counter] = marker as unknown[];
+	if (job !== active[1]) return NO_MARKER;
+	const claims = typeIs(counter, "number") && counter > 0 && counter === math.floor(counter);
+	return { own: true, heartbeat: claims ? counter : 0 };
 }
 
 /** What to do after a round, given the MetaData the write left in the key. @internal */
@@ -206,37 +204,20 @@ export function answerStep(answer: unknown): LockStep {
 }
 
 /**
- * What a lock says about its holder's hand-off listener: "on" when the holder runs this library and had verified
- * that its hand-off subscription receives messages when it last wrote the lock (marked "long" by a holder with a
- * longer auto-save period than the default, see listenerMarker); "handed" when the lock was handed
- * to a requester by the previous holder's release and the requester has not written it since. Undefined for every
- * other holder, original servers included: a marker left behind by an earlier holder names another job id.
- * @internal
- */
-export function holderMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): "on" | "handed" | undefined {
-	const active = meta.ActiveSession;
-	const marker = meta.HandOff;
-	if (!typeIs(active, "table") || !typeIs(marker, "table")) return undefined;
-	if (marker[0] !== active[1]) return undefined;
-	if (marker[1] === "long") return "on";
-	return marker[1] === "on" || marker[1] === "handed" ? marker[1] : undefined;
-}
-
-/**
- * A requester's watch over one state of the holder's lock. `since` is a DataStore timestamp (Unix ms) no earlier
- * than the holder's last write of that state: the UpdatedTime of the newest version when the state was first seen.
- * Only the DataStore's clock and this server's own are ever compared; the holder's clock (LastUpdate) is used only
- * to notice that the holder wrote again.
+ * A requester's watch over one state of the holder's lock, from the round that first saw it. `since` is this
+ * server's os.clock() when that round's response arrived: the lock has held that state at least from then on, as
+ * long as later rounds find it unchanged (a holder's every write changes LastUpdate or its marker's counter, so a
+ * state never comes back once left).
  * @internal
  */
 export interface HolderWatch {
 	readonly job: string;
 	readonly loadCount: number;
 	readonly lastUpdate: number | undefined;
-	readonly marker: "on" | "handed" | undefined;
-	/** What the "on" marker advertises (readMarker). */
-	readonly period: number;
-	readonly heartbeat: boolean;
+	/** The marker's heartbeat claim (0: none). */
+	readonly heartbeat: number;
+	/** Whether the marker is the holder's own. */
+	readonly own: boolean;
 	readonly since: number;
 }
 
@@ -245,148 +226,100 @@ type WatchedMeta = Pick<StoredMetaData, "ActiveSession" | "SessionLoadCount" | "
 /** Whether the lock is still in the state the watch started on (same holder session, no write by it since). */
 function sameHolderState(watch: HolderWatch, meta: WatchedMeta): boolean {
 	const active = meta.ActiveSession;
+	if (!typeIs(active, "table") || active[1] !== watch.job) return false;
+	const marker = readMarker(meta);
 	return (
-		typeIs(active, "table") &&
-		active[1] === watch.job &&
 		meta.SessionLoadCount === watch.loadCount &&
 		meta.LastUpdate === watch.lastUpdate &&
-		holderMarker(meta) === watch.marker &&
-		readMarker(meta).period === watch.period &&
-		readMarker(meta).heartbeat === watch.heartbeat
+		marker.heartbeat === watch.heartbeat &&
+		marker.own === watch.own
 	);
 }
 
 /**
- * Continues the watch while the lock stays in the same state; starts a new one (from `newestWrite`, the newest
- * version's UpdatedTime) when the holder wrote, changed, or nothing was watched yet. Undefined for a free lock.
+ * Continues the watch while the lock stays in the same state; starts a new one at `now` (os.clock() of the
+ * response that showed it) when the holder wrote, changed, or nothing was watched yet. Undefined for a free lock.
  * @internal
  */
-export function watchHolder(
-	watch: HolderWatch | undefined,
-	meta: WatchedMeta,
-	newestWrite: number | undefined,
-): HolderWatch | undefined {
+export function watchHolder(watch: HolderWatch | undefined, meta: WatchedMeta, now: number): HolderWatch | undefined {
 	const active = meta.ActiveSession;
 	if (!typeIs(active, "table")) return undefined;
 	if (watch !== undefined && sameHolderState(watch, meta)) return watch;
-	if (newestWrite === undefined) return undefined;
+	const marker = readMarker(meta);
 	return {
 		job: active[1],
 		loadCount: meta.SessionLoadCount,
 		lastUpdate: meta.LastUpdate,
-		marker: holderMarker(meta),
-		...readMarker(meta),
-		since: newestWrite,
+		heartbeat: marker.heartbeat,
+		own: marker.own,
+		since: now,
 	};
 }
 
-/** How a probe of the holder ended (see HandOff.probeHolder). @internal */
-export type ProbeResult = "released" | "alive" | "silent" | "unknown";
-
 /**
- * Whether a ForceLoad may take the lock before its steps run out. Only when all of these hold:
- * - the holder's own lock says it runs this library with a verified hand-off listener (an original server, or one
- *   of ours whose subscription failed, never is: for those the original's steps are the only rule);
- * - every request this server sent it went unanswered while this server heard its own echoes ("silent"): a live
- *   listener would have answered;
- * - and either the holder's lock claims its heartbeat and this server read that heartbeat, unchanged, twice
- *   HeartbeatStale seconds apart by its own clock (`heartbeatStale`; a holder that cannot write its heartbeat
- *   withdraws the claim from its locks before then, see Heartbeat.ts), or, by the DataStore's clock (and this
- *   server's own since its last response), the holder has not written that state for silentHolderStale(its
- *   period): a live holder rewrites it at every auto-save; for a lock handed over and never written by its new
- *   holder, HandedClaimWindow (a live requester writes it as soon as its write cooldown allows).
- *
- * Never while the holder's heartbeat is fresh (`heartbeatFresh`): this server saw it advance within HeartbeatStale
- * seconds, so the holder is alive, whatever its lock and its messages say (a deaf holder whose auto-save failed,
- * with a long period, would otherwise look quiet by the DataStore's clock).
+ * Whether a ForceLoad may take the lock before its steps run out: the lock claims its holder's heartbeat, has held
+ * that same state since the watch began, and this server read that heartbeat unchanged, twice HeartbeatStale
+ * seconds apart by its own clock, both readings within the watch. A holder keeps a claim only while it writes its
+ * heartbeat, and withdraws it or ends its session before anyone can judge it stale (Heartbeat.ts); so a heartbeat
+ * that stood still that long under a standing claim means the holder is gone, whatever its period or its messages.
  * @internal
  */
 export function earlyStealDue(
 	watch: HolderWatch | undefined,
 	meta: WatchedMeta,
-	probe: ProbeResult | undefined,
-	storeNow: number | undefined,
-	heartbeatStale = false,
-	heartbeatFresh = false,
+	beats: HeartbeatWatch | undefined,
 ): boolean {
-	if (probe !== "silent" || watch === undefined) return false;
-	if (!sameHolderState(watch, meta) || watch.marker === undefined) return false;
-	if (watch.heartbeat && heartbeatFresh) return false;
-	if (watch.marker === "on" && watch.heartbeat && heartbeatStale) return true;
-	if (storeNow === undefined) return false;
-	const quiet = watch.marker === "handed" ? Settings.HandedClaimWindow : silentHolderStale(watch.period);
-	return storeNow - watch.since >= quiet * 1000;
+	return watch !== undefined && sameHolderState(watch, meta) && claimedHeartbeatStale(watch, beats);
 }
 
 /**
- * Whether the ForceLoad steps, run out, must still not take the lock: its holder said it auto-saves only every
- * `period` seconds, longer than the default the steps were made for, so it may be alive and not have seen our
- * request yet (it reads its locks every LockPollSeconds, which a failing DataStore may delay). The steal then
- * waits until earlyStealDue's evidence, or silentHolderStale(period) of DataStore quiet, says the holder is gone.
- *
- * Also held, whatever the period, while the holder's heartbeat is fresh: a holder seen alive that has not released
- * yet could not write (it releases at its next lock poll or on our request), and the original's steal would take
- * its unsaved progress. The requester waits for that release instead.
+ * The heartbeat half of earlyStealDue, for the watch as last seen: it claims a heartbeat, and readings taken
+ * within the watch found it standing still for HeartbeatStale seconds.
  * @internal
  */
-export function stepStealHeld(
-	watch: HolderWatch | undefined,
-	meta: WatchedMeta,
-	storeNow: number | undefined,
-	heartbeatStale = false,
-	heartbeatFresh = false,
-): boolean {
-	if (watch === undefined || !sameHolderState(watch, meta) || watch.marker === "handed") return false;
-	if (watch.heartbeat && heartbeatFresh) return true;
-	if (watch.period <= Settings.AutoSaveSeconds) return false;
-	if (watch.heartbeat && heartbeatStale) return false;
-	return storeNow === undefined || storeNow - watch.since < silentHolderStale(watch.period) * 1000;
+export function claimedHeartbeatStale(watch: HolderWatch | undefined, beats: HeartbeatWatch | undefined): boolean {
+	if (watch === undefined || watch.heartbeat === 0 || beats === undefined) return false;
+	return beats.firstSeen >= watch.since && heartbeatStale(beats);
 }
 
 /**
- * A requester's readings of one holder's heartbeat: the value it last read, when (its own os.clock()) it first
- * read that value, and when it last read it again. Only successful reads count; a failed read changes nothing.
+ * A requester's readings of one holder's heartbeat: the value it last read, when (its own os.clock()) the first
+ * read of that value came back, and when the latest read of it was sent. Only successful reads count; a failed
+ * read changes nothing.
  * @internal
  */
 export interface HeartbeatWatch {
 	readonly value: number | undefined;
 	readonly firstSeen: number;
 	readonly lastSeen: number;
-	/** A read found a new counter after an earlier successful read: the holder wrote it meanwhile. */
-	readonly advanced: boolean;
 }
 
 /** A heartbeat reading: the counter (undefined when the entry is absent or expired), or a failed request. @internal */
 export type HeartbeatReading = { readonly ok: true; readonly value: number | undefined } | { readonly ok: false };
 
-/** Folds one reading, made at this server's os.clock() `now`, into the watch. @internal */
+/**
+ * Folds one reading into the watch: `sentAt` and `receivedAt` are this server's os.clock() when the request was
+ * sent and when its answer came. The value was current at some moment in between, so a span of readings is only
+ * counted from the first answer to the last request: never longer than the holder was really silent.
+ * @internal
+ */
 export function observeHeartbeat(
 	watch: HeartbeatWatch | undefined,
 	reading: HeartbeatReading,
-	now: number,
+	sentAt: number,
+	receivedAt: number,
 ): HeartbeatWatch | undefined {
 	if (!reading.ok) return watch;
 	if (watch === undefined || watch.value !== reading.value) {
-		// An entry that expired (undefined) is no sign of life.
-		const advanced = watch !== undefined && reading.value !== undefined;
-		return { value: reading.value, firstSeen: now, lastSeen: now, advanced };
+		return { value: reading.value, firstSeen: receivedAt, lastSeen: receivedAt };
 	}
-	return { value: watch.value, firstSeen: watch.firstSeen, lastSeen: now, advanced: watch.advanced };
+	return { value: watch.value, firstSeen: watch.firstSeen, lastSeen: math.max(watch.lastSeen, sentAt) };
 }
 
 /**
- * Whether the holder is alive by its heartbeat: this server saw the counter advance, at its own os.clock() `now`
- * less than HeartbeatStale seconds ago (the holder wrote it at or before that read).
- * @internal
- */
-export function heartbeatFresh(watch: HeartbeatWatch | undefined, now: number): boolean {
-	return watch !== undefined && watch.advanced && now - watch.firstSeen < Settings.HeartbeatStale;
-}
-
-/**
- * Whether the heartbeat stood still: two successful reads HeartbeatStale seconds apart by this server's clock
+ * Whether the heartbeat stood still: successful reads at least HeartbeatStale seconds apart by this server's clock
  * found the same value (an absent entry counts as a value: it expired, HeartbeatTtl after its last write). Never
- * from failed reads alone, nor from the holder's clock.
+ * from failed reads, nor from the holder's clock.
  * @internal
  */
 export function heartbeatStale(watch: HeartbeatWatch | undefined): boolean {
@@ -394,13 +327,49 @@ export function heartbeatStale(watch: HeartbeatWatch | undefined): boolean {
 }
 
 /**
- * Whether a holder must withdraw its heartbeat claim now: some lock of it claims the heartbeat, and its heartbeat
- * has not been written since `lastWrite` (os.clock() at the start of the last successful write; undefined: never)
- * for HeartbeatFence seconds.
+ * Whether a holder must withdraw its heartbeat claim now: some lock of it may claim the heartbeat, and the
+ * heartbeat has not been written since `lastWrite` (os.clock() at the start of the last write that came back
+ * successful; undefined: never) for HeartbeatFence seconds.
  * @internal
  */
 export function heartbeatFenceDue(claimed: boolean, lastWrite: number | undefined, now: number): boolean {
 	return claimed && (lastWrite === undefined || now - lastWrite >= Settings.HeartbeatFence);
+}
+
+/**
+ * Whether a holder must end a session whose lock may still claim the heartbeat: it has not been written for
+ * HeartbeatSelfEnd seconds, and the fence has not landed. The counter's last write began at `lastWrite` at the
+ * earliest, so no requester can have seen it stand still for HeartbeatStale seconds yet.
+ * @internal
+ */
+export function heartbeatSelfEndDue(claimed: boolean, lastWrite: number | undefined, now: number): boolean {
+	return claimed && (lastWrite === undefined || now - lastWrite >= Settings.HeartbeatSelfEnd);
+}
+
+/**
+ * What a holder's lock upkeep does now for one session, given `confirmedAt` (os.clock() from which its lock was
+ * last seen its own: the sending of a save that landed, or of a read, less the read cache), `writtenAt` (the
+ * sending of the last save that landed) and whether a save or read of it is under way:
+ * - "end": the lock may be taken by now or soon, by the ForceLoad steps (not confirmed for LockLease) or by the
+ *   original's 30-minute rule (not written for LockWriteLapse): the session ends before anyone can take it;
+ * - "confirm": not confirmed for LockConfirmSeconds and nothing under way: read the lock;
+ * - "none".
+ * @internal
+ */
+export function lockUpkeep(
+	confirmedAt: number,
+	writtenAt: number,
+	busy: boolean,
+	now: number,
+): "end" | "confirm" | "none" {
+	if (now - confirmedAt >= Settings.LockLease || now - writtenAt >= Settings.LockWriteLapse) return "end";
+	if (!busy && now - confirmedAt >= Settings.LockConfirmSeconds) return "confirm";
+	return "none";
+}
+
+/** Seconds before the `failures`th consecutive failed auto-save is sent again. @internal */
+export function autoSaveRetryDelay(failures: number): number {
+	return math.min(Settings.AutoSaveRetry * 2 ** math.max(0, failures - 1), Settings.AutoSaveRetryMax);
 }
 
 /**
@@ -421,15 +390,13 @@ export function shouldAskHolder(
 }
 
 /**
- * Seconds from one ForceLoad round's start to the next's. Against a holder whose lock claims no listener (an
- * original server, or one of ours that cannot hear), the original's own spacing (its 7 s write cooldown), so that
- * its 8 steps give such a holder the same time to save and release as an original requester would; otherwise the
- * write queue's cooldown alone spaces the rounds.
+ * Seconds from one ForceLoad round's start to the next's: the original's own spacing (its 7 s write cooldown),
+ * against every holder, so that the 8 steps take as long as the original's and every holder has the original's
+ * time to save and release (a holder of this library confirms its lock well within it, see lockUpkeep).
  * @internal
  */
-export function roundSpacing(state: LockState, meta: Pick<StoredMetaData, "ActiveSession" | "HandOff">): number {
-	if (!isForceLoad(state) || !typeIs(meta.ActiveSession, "table")) return 0;
-	return holderMarker(meta) === undefined ? Settings.OriginalStepSeconds : 0;
+export function roundSpacing(state: LockState, meta: Pick<StoredMetaData, "ActiveSession">): number {
+	return isForceLoad(state) && typeIs(meta.ActiveSession, "table") ? Settings.OriginalStepSeconds : 0;
 }
 
 /** A requester's standing request for a key this server holds, as its messages told it. @internal */
@@ -440,15 +407,18 @@ export interface HandOffGrant {
 	readonly loadCount: number;
 	/** os.clock() when its last message (request or "still waiting") arrived. */
 	heardAt: number;
-	/** Whether the requester said its own hand-off listener works (it then gets the "handed" marker). */
-	readonly listening: boolean;
+	/** The requester's own heartbeat counter when it asked (0: not written), claimed in the handed lock. */
+	readonly heartbeat: number;
+	/** The requester's store's AutoSavePeriod, for the handed lock's marker. */
+	readonly period: number;
 }
 
 /**
  * Whether a release hands the lock straight to the requester that ForceLoadSession names: only while that
- * requester is still waiting for it (a message within HandOffGrantFresh seconds, by this server's clock), for the
- * session it asked about. Otherwise the release frees the lock, as the original's does, and the requester takes it
- * with its own write.
+ * requester is still waiting for it (a message within HandOffGrantFresh seconds, by this server's clock; it says
+ * so every HandOffWaitPing), for the session it asked about. Otherwise the release frees the lock, as the
+ * original's does: a requester that crashed or gave up is never handed a lock that the next server would have to
+ * wait out, and a live one takes the free lock with its own write.
  * @internal
  */
 export function handOverTo(

@@ -14,12 +14,12 @@ export interface StoredMetaData {
 	MetaTags: Record<string, unknown>;
 	LastUpdate?: number;
 	/**
-	 * This library's hand-off marker, [holder job id, "on" | "long" | "handed" | "off", period?, heartbeat?] (see
-	 * LockProtocol.holderMarker and readMarker). The period is written when it is not the default; `heartbeat` is 1
-	 * when the holder's heartbeat (Settings.HeartbeatMap) was being written. The original keeps unknown MetaData
-	 * fields as they are, and ignores this one.
+	 * This library's lock marker, [holder job id, "on" | "off" | "handed", period, heartbeat?] (see
+	 * LockProtocol.lockMarker and readMarker): `heartbeat` is the holder's heartbeat counter while its heartbeat
+	 * (Settings.HeartbeatMap) is being written, which claims it. The original keeps unknown MetaData fields as they
+	 * are, and ignores this one.
 	 */
-	HandOff?: [jobId: string, state: "on" | "long" | "handed" | "off", period?: number, heartbeat?: 1];
+	HandOff?: [jobId: string, state: "on" | "off" | "handed", period: number, heartbeat?: number];
 }
 
 /** One global update: [id, version, locked, data]. @internal */

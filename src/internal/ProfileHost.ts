@@ -7,14 +7,17 @@ import type { GlobalUpdates } from "../GlobalUpdates";
  * @internal
  */
 export interface ProfileHost {
+	/** The DataStore name, for IssueSignal. */
+	readonly name: string;
 	readonly template: object;
 	/** The store's AutoSavePeriod, seconds. */
 	readonly autoSavePeriod: number;
 	/**
-	 * Reads the profile's lock and saves at once if another server asked for it, or if the lock is no longer this
-	 * session's (the save then ends the profile). Long periods only. Yields.
+	 * Reads the profile's lock (one GetAsync, retried while it fails and the session lasts) to confirm it is still
+	 * this session's: releases at once if another server asked for it, and saves if the lock is no longer this
+	 * session's (the save then ends the profile). Yields.
 	 */
-	pollLock(profile: ProfileInternals): void;
+	confirmLock(profile: ProfileInternals): void;
 	/**
 	 * The one notion of "mock" the library acts on: the store keeps its data in memory (`.Mock` stores, and every
 	 * store in Studio without API access). ProfileStore.IsMock() returns it.
@@ -29,6 +32,32 @@ export interface ProfileHost {
 	overwriteAsync(profile: ProfileInternals): void;
 	/** Moves the profile to the end of the auto-save rotation. */
 	restartAutoSave(profile: ProfileInternals): void;
+}
+
+/**
+ * What the lock upkeep (LockUpkeep.ts, LockProtocol.lockUpkeep) keeps for one session. Times are os.clock().
+ * @internal
+ */
+export interface LockRecord {
+	/** From when the stored lock was last seen to be this session's: a save's or a read's sending (less the cache). */
+	confirmedAt: number;
+	/** The sending of the last write of this session's lock that landed (its load's included). */
+	writtenAt: number;
+	/**
+	 * Whether the stored lock may claim this server's heartbeat: set by every write that claims it, cleared only
+	 * once a write without the claim has landed (the fence relies on it).
+	 */
+	claim: boolean;
+	/** When the fence last saved this profile. */
+	fencedAt?: number;
+	/** An auto-save of this session is under way (SaveProtocol sends one at a time). */
+	saving?: boolean;
+	/** Another auto-save was asked for while one was under way: it is sent once that one ends. */
+	again?: boolean;
+	/** A confirmation read is under way. */
+	confirming?: boolean;
+	/** Cuts short a failed auto-save's wait before its next attempt (another save asked for meanwhile). */
+	hurry?: boolean;
 }
 
 /** The fields of a Profile that the saver reads and writes. @internal */
@@ -50,13 +79,8 @@ export interface ProfileInternals {
 	GlobalUpdates: unknown;
 	/** The GlobalUpdates object the profile was made with. */
 	readonly ownUpdates: Pick<GlobalUpdates, "latest" | "applyPending" | "deliver">;
-	/**
-	 * Whether the stored lock may claim this server's heartbeat: set by every write that claims it, cleared only
-	 * once a write without the claim has landed (Heartbeat's fence relies on it).
-	 */
-	heartbeatClaim?: boolean;
-	/** os.clock() of the fence's last save of this profile. */
-	fencedAt?: number;
+	/** The lock upkeep's record of the session (LockUpkeep.ts); undefined in view mode. */
+	lock?: LockRecord;
 	/** Set after the DataStore refused MetaTags: later saves check them before sending until they pass. */
 	metaTagsRefused?: boolean;
 	Identify(): string;

@@ -1,8 +1,12 @@
 /**
  * How a profile is written back. Three named modes:
- * - "AutoSave": the periodic save and `Profile:Save()`. Writes only while this session holds the lock.
+ * - "AutoSave": the periodic save and `Profile:Save()`. Writes only while this session holds the lock; sent again
+ *   soon after a failure, while the session lasts.
  * - "Release": the last save of a session; also removes the lock. Retries until it lands, another server takes the
- *   lock, or the server stops. Skipped data (unstorable values) still releases, keeping the last good save.
+ *   lock, or the server stops.
+ * Data that cannot be stored (unstorable values, over the size limit, refused by Validate) is not written, but the
+ * lock always is: an auto-save still refreshes it, sees a ForceLoad and answers it, and a release still removes it,
+ * each keeping the last good save. The lock's upkeep never depends on Data.
  * - "Overwrite": a view-mode profile written over whatever the key holds (rollbacks); no lock is kept.
  * A save never destroys data: what cannot be stored is not written, and a key that no longer holds this session's
  * profile is not written at all. A side field (MetaTags, RobloxMetaData, UserIds, a replaced GlobalUpdates) that
@@ -12,7 +16,15 @@
  */
 import { MetaDataUpdatedFields, Settings } from "./Constants";
 import { currentAdvert } from "./Heartbeat";
-import { handOverTo, listenerMarker, readMarker, type Advert, type HandOffGrant } from "./LockProtocol";
+import {
+	autoSaveRetryDelay,
+	handedMarker,
+	handOverTo,
+	lockMarker,
+	readMarker,
+	type Advert,
+	type HandOffGrant,
+} from "./LockProtocol";
 import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState, thisSession } from "./ServiceState";
@@ -276,7 +288,7 @@ function writeSession(
 		}
 	}
 	meta.LastUpdate = os.time();
-	meta.HandOff = listenerMarker(me, advert);
+	meta.HandOff = lockMarker(me, advert);
 	if (!release && !forceLoadPending) return;
 	// forceLoadPending: ForceLoadSession is another server's, so it is the requester to hand the lock to.
 	const requester = meta.ForceLoadSession;
@@ -285,7 +297,7 @@ function writeSession(
 		meta.ActiveSession = requester;
 		meta.ForceLoadSession = undefined;
 		meta.SessionLoadCount += 1;
-		meta.HandOff = grant!.listening ? [requester[1], "handed"] : undefined;
+		meta.HandOff = handedMarker(grant!);
 	} else {
 		meta.ActiveSession = undefined;
 		meta.HandOff = undefined;
@@ -319,6 +331,11 @@ function afterSave(
 		sameSession(latestMeta.ActiveSession, me[0], me[1]) &&
 		latestMeta.SessionLoadCount === lastLoadCount;
 	const active = transport.isLoaded(profile.key, profile);
+	const lock = profile.lock;
+	if (owns && lock !== undefined) {
+		lock.confirmedAt = math.max(lock.confirmedAt, outcome.sentAt);
+		lock.writtenAt = math.max(lock.writtenAt, outcome.sentAt);
+	}
 	if (!outcome.cancelled) profile.ownUpdates.deliver(payload.GlobalUpdates, owns && active);
 	if (!owns) {
 		if (active) transport.releaseInternally(profile);
@@ -359,8 +376,8 @@ function writeProfile(
 	const unstorable = bare
 		? undefined
 		: (checkStorable(transport, profile, validates, overwrite) ?? checkValid(transport, profile));
-	// An auto-save of unstorable data is skipped; a release still removes the lock, keeping the stored data.
-	if (unstorable !== undefined && !release) return overwrite ? unstorable : undefined;
+	// An Overwrite of what cannot be stored errors; a session's save still writes its lock, keeping the stored data.
+	if (unstorable !== undefined && overwrite) return unstorable;
 	const held = bare || overwrite ? new Set<SideField>() : checkSideFields(transport, profile, !validates);
 	const write: SessionWrite = {
 		release,
@@ -372,6 +389,7 @@ function writeProfile(
 	};
 	progress.lastLoadCount = write.lastLoadCount;
 	const releasingId = transport.sessionId(profile.key);
+	let failures = 0;
 	for (;;) {
 		let refusal: string | undefined;
 		let editError: unknown;
@@ -386,9 +404,9 @@ function writeProfile(
 					const advert = currentAdvert(transport.autoSavePeriod, transport.getAdapter().IsMock);
 					const written = writeSession(profile, latest, missing, write, grant, advert);
 					claims =
-						written !== false && latest.MetaData !== undefined && readMarker(latest.MetaData).heartbeat;
+						written !== false && latest.MetaData !== undefined && readMarker(latest.MetaData).heartbeat > 0;
 					// Set before the write is sent: a write whose response is lost may still have landed.
-					if (claims) profile.heartbeatClaim = true;
+					if (claims && profile.lock !== undefined) profile.lock.claim = true;
 					// An auto-save giving the lock to a pending ForceLoad ends the session here, when the Data it
 					// writes is fixed: the game must not change what is no longer saved, even if the response is
 					// lost (the requester may already have loaded it). It then goes on as a release until it lands.
@@ -407,11 +425,12 @@ function writeProfile(
 			refused: (message) => {
 				refusal = message;
 			},
+			urgent: write.release,
 		});
 		if (editError !== undefined) error(editError, 0);
 		if (result !== undefined && result !== false) {
 			progress.landed = true;
-			if (!result.cancelled && !claims) profile.heartbeatClaim = undefined;
+			if (!result.cancelled && !claims && profile.lock !== undefined) profile.lock.claim = false;
 			if (!overwrite) afterSave(transport, profile, result, write.lastLoadCount, write.me);
 			return undefined;
 		}
@@ -423,17 +442,41 @@ function writeProfile(
 			// A held-back field is sent again at once without it, while Data is being written.
 			const skipped = diagnoseRefusal(transport, profile, held, refusal);
 			if (skipped === undefined && write.writeData) continue;
-			// A release whose Data the DataStore refused still removes the lock, keeping the last good save; if
-			// even that is refused (what is stored already is refused), nothing this server sends can land.
-			if (!write.release || !write.writeData) return undefined;
+			// Data the DataStore refused: the lock is still written (refreshed, or removed by a release), keeping the
+			// last good save; if even that is refused (what is stored already is refused), nothing this server sends
+			// can land.
+			if (!write.writeData) return undefined;
 			write.writeData = false;
 			continue;
 		}
-		if (!write.release) return undefined;
+		if (overwrite) return undefined;
+		if (!write.release) {
+			// A failed auto-save is sent again soon, not a period later, while the session lasts: the lock's
+			// confirmation and its LastUpdate (the original's 30-minute rule) count on it, at any period.
+			if (!transport.isLoaded(profile.key, profile)) return undefined;
+			failures += 1;
+			waitBeforeRetry(profile, autoSaveRetryDelay(failures));
+			if (!transport.isLoaded(profile.key, profile)) return undefined;
+			continue;
+		}
 		// A release must reach the DataStore: retry, spaced by the write queue, until it lands, another server
 		// takes the lock, or the server stops.
 		task.wait();
 	}
+}
+
+/**
+ * Waits up to `seconds` before an auto-save is sent again. Another save asked for meanwhile cuts the wait short
+ * (LockRecord.hurry): the next attempt writes the Data of that moment, so it is that save.
+ */
+function waitBeforeRetry(profile: ProfileInternals, seconds: number) {
+	const lock = profile.lock;
+	if (lock === undefined) return task.wait(seconds);
+	lock.hurry = undefined;
+	const deadline = os.clock() + seconds;
+	while (os.clock() < deadline && lock.hurry !== true && !ServiceState.locked) task.wait(0.25);
+	if (lock.hurry === true) lock.again = undefined;
+	lock.hurry = undefined;
 }
 
 /** Reports an error no save should meet (a bug, or a profile's internals replaced by game code). */
@@ -460,9 +503,29 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 		// new load of the key on this server waits for it instead of reading older data.
 		ServiceState.releasing.set(releasingId, profile);
 	}
+	// One auto-save of a session at a time: another one asked for meanwhile (the rotation, Save(), the fence) only
+	// cuts a retry's wait short, and is sent once the current one ends, with the Data of that moment.
+	const lock = profile.lock;
+	if (mode === "AutoSave" && lock !== undefined) {
+		if (lock.saving === true) {
+			lock.again = true;
+			lock.hurry = true;
+			return;
+		}
+		lock.saving = true;
+	}
 	ServiceState.activeSaveJobs += 1;
 	const progress: SaveProgress = { landed: false };
-	const [ok, result] = pcall(writeProfile, transport, profile, mode, progress, false);
+	let [ok, result] = pcall(writeProfile, transport, profile, mode, progress, false);
+	while (ok && mode === "AutoSave" && lock?.again === true && transport.isLoaded(profile.key, profile)) {
+		lock.again = undefined;
+		progress.landed = false;
+		[ok, result] = pcall(writeProfile, transport, profile, mode, progress, false);
+	}
+	if (mode === "AutoSave" && lock !== undefined) {
+		lock.saving = undefined;
+		lock.again = undefined;
+	}
 	const overwriteRefused = ok ? result : undefined;
 	const released = release || progress.becameRelease === true;
 	if (!ok) {

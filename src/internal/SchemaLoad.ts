@@ -15,11 +15,20 @@ import type { ProfileKeyInfo } from "../DataStoreAdapter";
 import { deepCopy, sameSession, type SessionTag, type StoredMetaData, type StoredProfile } from "./Payload";
 import type { Schema } from "./Schema";
 import { ServiceState, thisSession } from "./ServiceState";
-import type { StoreTransport } from "./Transport";
+import type { LoadedLock, StoreTransport } from "./Transport";
 
-/** A load's result once the schema accepted it: the payload, its key info, and the MetaTags as stored. @internal */
-/** A load to adopt: the migrated payload, its key info, the MetaTags as stored, and whether the lock was handed over. */
-export type SettledLoad = [payload: StoredProfile, keyInfo: ProfileKeyInfo, storedTags: object, handed: boolean];
+/**
+ * A load to adopt: the migrated payload, its key info, the MetaTags as stored, whether the lock was handed over,
+ * and when the lock was last seen ours (Loader.LoadedLock).
+ * @internal
+ */
+export type SettledLoad = [
+	payload: StoredProfile,
+	keyInfo: ProfileKeyInfo,
+	storedTags: object,
+	handed: boolean,
+	confirmedAt: number,
+];
 
 /**
  * Reports a profile the schema refused, as a warning and through IssueSignal. `what` says what did not happen
@@ -83,13 +92,13 @@ export function settleLoaded(
 	transport: StoreTransport,
 	schema: Schema,
 	key: string,
-	loaded: [StoredProfile, ProfileKeyInfo, boolean] | undefined,
+	loaded: LoadedLock | undefined,
 ): SettledLoad | undefined {
 	if (loaded === undefined) return undefined;
-	const [payload, keyInfo, handed] = loaded;
+	const [payload, keyInfo, handed, confirmedAt] = loaded;
 	const storedTags = deepCopy(payload.MetaData!.MetaTags);
 	const reason = schema.upgrade(payload);
-	if (reason === undefined) return [payload, keyInfo, storedTags, handed];
+	if (reason === undefined) return [payload, keyInfo, storedTags, handed, confirmedAt];
 	reportSchemaRefusal(transport, key, "Profile not loaded", reason);
 	giveBackLock(transport, key, payload.MetaData!.SessionLoadCount);
 	return undefined;

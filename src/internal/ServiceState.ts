@@ -9,9 +9,8 @@ import { WriteQueue } from "./WriteQueue";
 export interface HandOffWait {
 	acked: boolean;
 	released: boolean;
-	/** Requests sent, and how many of their echoes came back. */
+	/** Requests sent. */
 	sent: number;
-	echoes: number;
 }
 
 /**
@@ -57,11 +56,11 @@ export const ServiceState = {
 	/** Whether the listener check (a message to itself every ListenerPingInterval) is running. */
 	handOffPinging: false,
 	/**
-	 * This server's heartbeat (Heartbeat.ts): whether its thread runs, whether a write is in flight, the counter,
-	 * and os.clock() at the start of its last successful write.
+	 * This server's heartbeat (Heartbeat.ts): whether the lock upkeep's thread runs (LockUpkeep.ts), whether a
+	 * heartbeat write is in flight, the counter, and os.clock() at the start of its last successful write.
 	 */
 	heartbeat: { running: false, writing: false, counter: 0, lastWrite: undefined as number | undefined },
-	/** The auto-save rotations (AutoSave.ts) by period in seconds, and the lock-poll rotation (key -1). */
+	/** The auto-save rotations (AutoSave.ts) by period in seconds. */
 	rotations: new Map<number, { list: ProfileInternals[]; running: boolean }>(),
 	/** The in-memory stores of `.Mock` ("user") and of Studio without API access ("offline"), by pool and store. */
 	mockStores: new Map<string, Map<string, object>>(),

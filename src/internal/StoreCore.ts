@@ -92,9 +92,14 @@ export class StoreCore implements ProfileHost, StoreTransport {
 	}
 
 	/** Sends one DataStore request for `key` through the write queue and the budget check. */
-	public send<T>(key: string, kind: "update" | "get" | "list", request: (adapter: DataStoreAdapter) => T): T {
+	public send<T>(
+		key: string,
+		kind: "update" | "get" | "list",
+		request: (adapter: DataStoreAdapter) => T,
+		urgent = false,
+	): T {
 		const adapter = this.getAdapter();
-		return ServiceState.writeQueue.run(adapter, joinKey(this.lookup, key), kind, () => request(adapter));
+		return ServiceState.writeQueue.run(adapter, joinKey(this.lookup, key), kind, () => request(adapter), urgent);
 	}
 
 	/**
@@ -122,25 +127,38 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		};
 		let value: unknown;
 		let keyInfo: ProfileKeyInfo | undefined;
+		let sentAt = os.clock();
 		const [ok, err] = pcall(() => {
 			if (isGet) {
-				const [stored, info] = this.send(key, "get", (store) => store.GetAsync(key, version));
+				const [stored, info] = this.send(key, "get", (store) => {
+					sentAt = os.clock();
+					return store.GetAsync(key, version);
+				});
 				keyInfo = info;
 				value = transform(stored, info)[0];
 			} else {
-				const [stored, info] = this.send(key, "update", (store) => store.UpdateAsync(key, transform));
+				const [stored, info] = this.send(
+					key,
+					"update",
+					(store) => {
+						sentAt = os.clock();
+						return store.UpdateAsync(key, transform);
+					},
+					handlers.urgent === true,
+				);
 				value = stored;
 				keyInfo = info;
 			}
 		});
-		if (ok && cancelled && seen !== undefined) return { payload: seen, keyInfo: undefined, cancelled: true };
+		if (ok && cancelled && seen !== undefined)
+			return { payload: seen, keyInfo: undefined, cancelled: true, sentAt };
 		if (ok && typeIs(value, "table")) {
 			const payload = value as StoredProfile;
 			if (payload.WasCorrupted === true && !isGet) {
 				warn(`[ProfileService]: Resolved profile corruption ${this.identify(key)}`);
 				ServiceState.corruptionSignal.Fire(this.name, key);
 			}
-			return { payload, keyInfo, cancelled: false };
+			return { payload, keyInfo, cancelled: false, sentAt };
 		}
 		const message = ok ? "Undefined error" : tostring(err);
 		// Roblox rejects a malformed version instead of returning nothing; retrying it would never end. The
@@ -159,7 +177,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 
 	/**
 	 * A Profile over a stored payload; MetaTagsLatest starts as a copy of the stored MetaTags (`storedTags`, when
-	 * the payload's MetaTags already hold a schema stamp that is not saved yet).
+	 * the payload's MetaTags already hold a schema stamp that is not saved yet). `confirmedAt` (os.clock()) is when
+	 * the load's last request, which found the lock ours, was sent: the lock upkeep counts from there.
 	 */
 	public makeProfile<D extends object, R, U extends object = GlobalUpdateData>(
 		key: string,
@@ -167,10 +186,12 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		keyInfo: ProfileKeyInfo,
 		viewMode: boolean,
 		storedTags?: object,
+		confirmedAt = os.clock(),
 	): Profile<D, R, U> {
-		// A lock this load wrote may claim this server's heartbeat: the fence must know, until a save withdraws it.
-		const heartbeatClaim = !viewMode && readMarker(payload.MetaData!).heartbeat;
-		// The hand-off marker belongs to the stored lock, not to the profile the game sees.
+		// A lock this load wrote (or was handed) may claim this server's heartbeat: the fence must know, until a save
+		// withdraws it.
+		const claim = !viewMode && readMarker(payload.MetaData!).heartbeat > 0;
+		// The marker belongs to the stored lock, not to the profile the game sees.
 		payload.MetaData!.HandOff = undefined;
 		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
 		meta.MetaTagsLatest = (storedTags ?? deepCopy(meta.MetaTags)) as Map<string, unknown>;
@@ -187,7 +208,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 			keyInfo,
 			viewMode,
 		);
-		if (heartbeatClaim) profile.heartbeatClaim = true;
+		if (!viewMode) profile.lock = { confirmedAt, writtenAt: confirmedAt, claim };
 		return profile;
 	}
 
@@ -196,11 +217,12 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		key: string,
 		payload: StoredProfile,
 		keyInfo: ProfileKeyInfo,
-		storedTags?: object,
+		storedTags: object | undefined,
+		confirmedAt: number,
 	): Profile<D, R, U> | undefined {
 		// Only one profile per key and server: a second one would keep saving its own copy of the data.
 		if (this.loaded().has(key)) return undefined;
-		const profile = this.makeProfile<D, R, U>(key, payload, keyInfo, false, storedTags);
+		const profile = this.makeProfile<D, R, U>(key, payload, keyInfo, false, storedTags, confirmedAt);
 		this.loaded().set(key, profile);
 		addToAutoSave(profile);
 		if (ServiceState.locked) {
@@ -223,10 +245,18 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		task.spawn(() => saveProfile(this, profile, release ? "Release" : "AutoSave"));
 	}
 
-	public pollLock(profile: ProfileInternals) {
+	public confirmLock(profile: ProfileInternals) {
+		const lock = profile.lock;
+		if (lock === undefined) return;
+		let result: ReturnType<StoreCore["update"]>;
+		for (;;) {
+			if (!this.isLoaded(profile.key, profile)) return;
+			result = this.update(profile.key, {}, true);
+			if (result !== undefined && result !== false) break;
+			if (os.clock() - lock.confirmedAt >= Settings.LockLease) return;
+			task.wait(Settings.LockConfirmRetry);
+		}
 		if (!this.isLoaded(profile.key, profile)) return;
-		const result = this.update(profile.key, {}, true);
-		if (result === undefined || result === false || !this.isLoaded(profile.key, profile)) return;
 		const meta = result.payload.MetaData;
 		const [placeId, jobId] = [ServiceState.placeId, ServiceState.jobId];
 		const requested =
@@ -235,6 +265,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 			meta !== undefined &&
 			sameSession(meta.ActiveSession, placeId, jobId) &&
 			meta.SessionLoadCount === profile.MetaData.SessionLoadCount;
+		// What the read shows may be the read cache's, up to ReadCacheSeconds older than the request.
+		if (held) lock.confirmedAt = math.max(lock.confirmedAt, result.sentAt - Settings.ReadCacheSeconds);
 		// Asked for: released as a hand-off request would release it, the profile ending before the write is sent (an
 		// auto-save that gave the lock up, its response lost, would leave the game playing on a profile it no longer
 		// holds). The lock gone (such a write): an auto-save finds it and ends the profile, as one every 30 s would

@@ -24,6 +24,8 @@ export interface UpdateHandlers {
 	 * size limit, bad metadata or user ids): retrying the same value cannot help, and nothing was written.
 	 */
 	refused?: (message: string) => void;
+	/** A release: ahead of other requests for budget (WriteQueue.run). */
+	urgent?: boolean;
 }
 
 /** What one UpdateAsync (or GetAsync) saw and did. @internal */
@@ -34,7 +36,20 @@ export interface UpdateOutcome {
 	keyInfo: ProfileKeyInfo | undefined;
 	/** True when the edit handler cancelled the write. */
 	cancelled: boolean;
+	/**
+	 * os.clock() when the request left this server (after the write queue and the budget wait): what it shows was
+	 * current at some moment after this, less the read cache for a GetAsync (Settings.ReadCacheSeconds).
+	 */
+	sentAt: number;
 }
+
+/**
+ * What a load ends with: the stored payload to adopt, its key info, whether the lock was handed over by the
+ * previous holder (this server has not written it yet), and os.clock() from which the lock is known to be ours (the
+ * sending of the request that showed it, less the read cache for a GetAsync).
+ * @internal
+ */
+export type LoadedLock = [payload: StoredProfile, keyInfo: ProfileKeyInfo, handed: boolean, confirmedAt: number];
 
 /** @internal */
 export interface StoreTransport {
@@ -48,8 +63,13 @@ export interface StoreTransport {
 	identify(key: string): string;
 	/** The id under which this server tracks `key` of this store (live or mock) in ServiceState. */
 	sessionId(key: string): string;
-	/** Sends one DataStore request for `key` through the write queue and the budget check. */
-	send<T>(key: string, kind: "update" | "get" | "list", request: (adapter: DataStoreAdapter) => T): T;
+	/** Sends one DataStore request for `key` through the write queue and the budget check (`urgent`: see WriteQueue). */
+	send<T>(
+		key: string,
+		kind: "update" | "get" | "list",
+		request: (adapter: DataStoreAdapter) => T,
+		urgent?: boolean,
+	): T;
 	/**
 	 * One UpdateAsync (or GetAsync) through the original's transform. Undefined when the request failed (an issue
 	 * is registered); false for a version read the DataStore rejects as not valid.

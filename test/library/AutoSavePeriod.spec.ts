@@ -1,7 +1,7 @@
 /**
- * GetProfileStore's AutoSavePeriod, and the liveness that keeps a long period safe and fast: the server heartbeat
- * in MemoryStoreService, the holder's fence when that heartbeat fails, and the lock poll that answers a ForceLoad
- * from a server that sends no message (the original).
+ * GetProfileStore's AutoSavePeriod, and the lock upkeep that keeps a long period safe and fast: the server
+ * heartbeat in MemoryStoreService, the holder's fence when that heartbeat fails, and the lock's confirmation read
+ * that answers a ForceLoad from a server that sends no message (the original).
  */
 import Runtime, { type SimServer } from "../Runtime";
 import { original } from "./Original";
@@ -29,10 +29,16 @@ function loadLater(server: SimServer, key: string, period = 300) {
 	return () => outcome;
 }
 
-/** The stored lock's hand-off marker. */
+/** The stored lock's marker. */
 function marker(key: string) {
 	const meta = stored(key, STORE)?.MetaData as { HandOff?: unknown[] } | undefined;
 	return meta?.HandOff;
+}
+
+/** Whether the stored lock claims its holder's heartbeat (a counter in the marker). */
+function claims(key: string) {
+	const counter = marker(key)?.[3];
+	return typeIs(counter, "number") && counter > 0;
 }
 
 export = () => {
@@ -123,7 +129,7 @@ export = () => {
 			expect(took < 2).to.equal(true);
 		});
 
-		it("a live holder whose hand-off messages are all lost keeps its progress (its lock poll releases)", () => {
+		it("a live holder whose hand-off messages are all lost keeps its progress (its lock confirmation releases)", () => {
 			const [a, b] = [Runtime.startServer({ name: "A" }), Runtime.startServer({ name: "B" })];
 			const profileA = load(a, "Lost_1")!;
 			Runtime.wait(40);
@@ -140,23 +146,24 @@ export = () => {
 			const a = Runtime.startServer({ name: "A" });
 			load(a, "Fence_1");
 			Runtime.wait(5);
-			expect(marker("Fence_1")?.[3]).to.equal(1);
+			expect(claims("Fence_1")).to.equal(true);
 			Runtime.configureMemoryStore({ failingServers: ["A"] });
 			const cut = Runtime.now();
-			const withdrawn = Runtime.waitUntil(() => marker("Fence_1")?.[3] === undefined, 60, "the fence") - cut;
+			const withdrawn = Runtime.waitUntil(() => !claims("Fence_1"), 60, "the fence") - cut;
 			Runtime.output(`[ours] heartbeat claim withdrawn ${"%.1f".format(withdrawn)} s after the cut`);
-			expect(marker("Fence_1")?.[1]).to.equal("long");
-			expect(withdrawn < Settings.HeartbeatStale).to.equal(true);
+			expect(marker("Fence_1")?.[1]).to.equal("on");
+			expect(marker("Fence_1")?.[2]).to.equal(300);
+			expect(withdrawn < Settings.HeartbeatSelfEnd).to.equal(true);
 		});
 
 		it("a holder cut off from MemoryStoreService and deaf to messages keeps its progress", () => {
 			const a = Runtime.startServer({ name: "A" });
 			const b = Runtime.startServer({ name: "B" });
 			const profileA = load(a, "Cut_1")!;
-			expect(marker("Cut_1")?.[3]).to.equal(1);
+			expect(claims("Cut_1")).to.equal(true);
 			a.setMessaging("deaf");
 			// Past the listener's verified window (A's locks still say "on" from its load), and 24 s before A's next lock
-			// poll (every 30 s from its load), so only the fence keeps B from judging its silent heartbeat.
+			// confirmation, so only the fence keeps B from judging its silent heartbeat.
 			Runtime.wait(126);
 			Runtime.configureMemoryStore({ failingServers: ["A"] });
 			const result = loadLater(b, "Cut_1");
@@ -166,12 +173,12 @@ export = () => {
 			expect(result()![0]!.Data.Coins).to.equal(777);
 		});
 
-		it("a holder gone deaf whose auto-save failed keeps its progress: its advancing heartbeat holds the steal", () => {
+		it("a holder gone deaf whose auto-save failed keeps its progress: its retry and its lock confirmation release", () => {
 			const a = Runtime.startServer({ name: "A" });
 			const b = Runtime.startServer({ name: "B" });
 			const profileA = load(a, "Deaf_1")!;
 			const loadedAt = Runtime.now();
-			expect(marker("Deaf_1")?.[3]).to.equal(1); // "long", with the heartbeat claim
+			expect(claims("Deaf_1")).to.equal(true);
 			a.setMessaging("deaf");
 			profileA.Data.Coins = 777; // never saved until A releases
 			// A's first auto-save (300 s after its load) and its lock polls around it fall in an outage, so by the

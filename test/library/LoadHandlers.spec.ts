@@ -2,7 +2,6 @@ import Runtime from "../Runtime";
 import { receiveGifts, startServers, storeOn, stored, resetDefaults } from "./Fixtures";
 import { expectContains } from "../Expect";
 import { Settings } from "../../src/internal/Constants";
-import { silentHolderStale } from "../../src/internal/LockProtocol";
 
 export = () => {
 	beforeEach(resetDefaults);
@@ -125,7 +124,7 @@ export = () => {
 			return Runtime.now() - start;
 		}
 
-		it("takes a crashed server's lock once a probe finds it silent and its heartbeat stands still", () => {
+		it("takes a crashed server's lock once its heartbeat stands still", () => {
 			Runtime.setTimeLimit(3 * 3600);
 			const took = crashAndTakeOver(1);
 			Runtime.output(`[ours] B took the crashed lock after ${"%.1f".format(took)} virtual s`);
@@ -136,29 +135,30 @@ export = () => {
 			);
 		});
 
-		it("with MemoryStoreService down, takes it once its lock is 40 s stale by the DataStore's clock", () => {
+		it("with MemoryStoreService down (no heartbeat claimed), the ForceLoad steps take it, 7 s apart", () => {
 			Runtime.setTimeLimit(3 * 3600);
 			Runtime.configureMemoryStore({ outages: [{ from: Runtime.now(), to: Runtime.now() + 3600 }] });
 			const took = crashAndTakeOver(3);
 			Runtime.output(
 				`[ours] without MemoryStore, B took the crashed lock after ${"%.1f".format(took)} virtual s`,
 			);
-			// Crashed just after saving: the lock goes stale 40 s later; the steal is the next round after that.
-			const stale = silentHolderStale(Settings.AutoSaveSeconds);
-			expect(took >= stale - 2).to.equal(true);
-			expect(took < stale + 8).to.equal(true);
+			// The request, the unanswered hand-off requests (10 s), then 9 rounds 7 s apart: the original's 63 s.
+			const steps = (Settings.ForceLoadMaxSteps + 1) * Settings.OriginalStepSeconds;
+			expect(took >= steps).to.equal(true);
+			expect(took < steps + Settings.ProbeRequests * Settings.ProbeInterval + 3).to.equal(true);
 		});
 
-		it("falls back to the ForceLoad steps when its own messages do not come back (MessagingService down)", () => {
+		it("with every message lost, the heartbeat still takes it early (no rule waits for a message)", () => {
 			Runtime.setTimeLimit(3 * 3600);
 			Runtime.configureMessaging({ delay: { min: 0.02, max: 0.2 }, loss: 1 });
 			const took = crashAndTakeOver(2);
 			Runtime.output(
 				`[ours] without MessagingService, B took the crashed lock after ${"%.1f".format(took)} virtual s`,
 			);
-			// The original needs 9 writes 7 s apart (about 63 s here); ours, 9 writes 6 s apart after the probe.
-			expect(took < 9 * 7 + 10).to.equal(true);
-			expect(took > 8 * 6).to.equal(true);
+			expect(took >= Settings.HeartbeatStale).to.equal(true);
+			expect(took < Settings.HeartbeatStale + Settings.HeartbeatInterval + Settings.WriteCooldown + 2).to.equal(
+				true,
+			);
 		});
 
 		it("takes a lock not updated for 30 minutes at once", () => {

@@ -5,28 +5,26 @@
 import {
 	answerStep,
 	applyWrite,
+	autoSaveRetryDelay,
 	decideWrite,
 	earlyStealDue,
+	handedMarker,
 	handOverTo,
 	heartbeatFenceDue,
-	heartbeatFresh,
-	heartbeatStale,
-	holderMarker,
+	heartbeatSelfEndDue,
 	initialLockState,
-	listenerMarker,
+	lockMarker,
+	lockUpkeep,
 	nextStep,
 	observeHeartbeat,
 	readMarker,
 	roundSpacing,
 	shouldAskHolder,
-	silentHolderStale,
-	stepStealHeld,
 	watchHolder,
 	type Advert,
 	type HandOffGrant,
 	type HeartbeatReading,
 	type HeartbeatWatch,
-	type ProbeResult,
 	type LockState,
 	type LockStep,
 	type LockWrite,
@@ -115,8 +113,8 @@ export = () => {
 				LastUpdate: FRESH,
 			};
 			applyWrite(meta, "take", ME, NOW);
-			expect(meta.HandOff).to.equal(undefined);
-			applyWrite(meta, "take", ME, NOW, { listening: true, period: 30, heartbeat: false });
+			expect(meta.HandOff![1]).to.equal("off");
+			applyWrite(meta, "take", ME, NOW, { listening: true, period: 30, heartbeat: 0 });
 			expect(meta.HandOff![0]).to.equal("me");
 			expect(meta.HandOff![1]).to.equal("on");
 			expect(meta.SessionLoadCount).to.equal(6);
@@ -191,106 +189,220 @@ export = () => {
 		});
 	});
 
-	describe("holderMarker: what a lock says about its holder's listener", () => {
-		const lock = (active: SessionTag | undefined, marker: StoredMetaData["HandOff"]) => ({
-			ActiveSession: active,
-			HandOff: marker,
+	describe("lockMarker, handedMarker and readMarker: what a lock says about its holder", () => {
+		const advert = (listening: boolean, period: number, heartbeat: number): Advert => ({
+			listening,
+			period,
+			heartbeat,
 		});
-		const cases: Array<[string, ReturnType<typeof lock>, string]> = [
-			["the holder's own marker: on", lock(OTHER, ["other", "on"]), "on"],
-			["a long-period holder's marker: on", lock(OTHER, ["other", "long", 300, 1]), "on"],
-			["a long-period holder that cannot hear: none (off)", lock(OTHER, ["other", "off", 300]), "none"],
-			["a lock handed to the holder: handed", lock(OTHER, ["other", "handed"]), "handed"],
-			["no marker (an original holder, or one whose listener is unverified)", lock(OTHER, undefined), "none"],
-			[
-				"a marker left by an earlier holder (an original server took the lock since)",
-				lock(THIRD, ["other", "on"]),
-				"none",
-			],
-			["a free lock", lock(undefined, ["other", "on"]), "none"],
-			["a marker in an unknown state", lock(OTHER, ["other", "x" as never]), "none"],
+		const cases: Array<[string, Advert, string]> = [
+			["a verified listener, no heartbeat: on, the period", advert(true, 30, 0), "me,on,30"],
+			["no verified listener, no heartbeat: off, the period", advert(false, 300, 0), "me,off,300"],
+			["a heartbeat claims its counter, listening or not", advert(false, 1200, 42), "me,off,1200,42"],
+			["a listener and a heartbeat", advert(true, 30, 7), "me,on,30,7"],
 		];
-		for (const [name, meta, expected] of cases) {
-			it(name, () => expect(holderMarker(meta) ?? "none").to.equal(expected));
+		for (const [name, given, expected] of cases) {
+			it(name, () => {
+				const written = lockMarker(ME, given);
+				expect((written as defined[]).join(",")).to.equal(expected);
+				expect(readMarker({ ActiveSession: ME, HandOff: written }).heartbeat).to.equal(given.heartbeat);
+			});
+		}
+		it("a handed lock claims the requester's heartbeat as its request gave it", () => {
+			const grant: HandOffGrant = { job: "other", loadCount: 1, heardAt: 0, heartbeat: 9, period: 300 };
+			expect((handedMarker(grant) as defined[]).join(",")).to.equal("other,handed,300,9");
+			expect((handedMarker({ ...grant, heartbeat: 0 }) as defined[]).join(",")).to.equal("other,handed,300");
+			expect(readMarker({ ActiveSession: OTHER, HandOff: handedMarker(grant) }).heartbeat).to.equal(9);
+		});
+		const reads: Array<[string, SessionTag | undefined, unknown, boolean, number]> = [
+			["no marker (an original holder): not its own, no claim", OTHER, undefined, false, 0],
+			["another job's marker (left by an earlier holder): nothing", OTHER, ["third", "on", 30, 5], false, 0],
+			["a free lock: nothing", undefined, ["other", "on", 30, 5], false, 0],
+			["its own marker without a claim", OTHER, ["other", "off", 300], true, 0],
+			["a claim that is not a positive whole number: none", OTHER, ["other", "on", 30, 1.5], true, 0],
+			["a negative claim: none", OTHER, ["other", "on", 30, -3], true, 0],
+			["a claim of another type: none", OTHER, ["other", "on", 30, true], true, 0],
+			["a marker that is not a table: nothing", OTHER, "other", false, 0],
+		];
+		for (const [name, active, marker, own, heartbeat] of reads) {
+			it(`reads ${name}`, () => {
+				const read = readMarker({ ActiveSession: active, HandOff: marker as StoredMetaData["HandOff"] });
+				expect(read.own).to.equal(own);
+				expect(read.heartbeat).to.equal(heartbeat);
+			});
 		}
 	});
 
-	describe("watchHolder and earlyStealDue: when a silent holder's lock is taken early", () => {
-		const T0 = 1_700_000_000_000;
-		const lock = (marker: "on" | "handed" | undefined, lastUpdate = FRESH, loadCount = 3, holder = OTHER) => ({
+	describe("watchHolder, observeHeartbeat and earlyStealDue: when a lock is taken before the steps run out", () => {
+		const lock = (counter: number | undefined, lastUpdate = FRESH, loadCount = 3, holder = OTHER) => ({
 			ActiveSession: holder,
 			SessionLoadCount: loadCount,
 			LastUpdate: lastUpdate,
-			HandOff: marker === undefined ? undefined : ([holder[1], marker] as StoredMetaData["HandOff"]),
+			HandOff: (counter === undefined
+				? [holder[1], "on", 300]
+				: [holder[1], "on", 300, counter]) as StoredMetaData["HandOff"],
 		});
-		const ON = lock("on");
-		const watchOf = (meta: ReturnType<typeof lock>) => watchHolder(undefined, meta, T0)!;
-		// [name, watched lock, lock now, probe, DataStore now, expected]
-		const cases: Array<
-			[string, ReturnType<typeof lock>, ReturnType<typeof lock>, ProbeResult | undefined, number, boolean]
-		> = [
+		const ok = (value: number | undefined): HeartbeatReading => ({ ok: true, value });
+		const failed: HeartbeatReading = { ok: false };
+		// Readings: [sent at, answered at, reading], on this server's clock; the watch starts at 10.
+		const beatsOf = (readings: Array<[number, number, HeartbeatReading]>) => {
+			let beats: HeartbeatWatch | undefined;
+			for (const [sent, answered, reading] of readings) beats = observeHeartbeat(beats, reading, sent, answered);
+			return beats;
+		};
+		const CLAIM = lock(5);
+		type Lock = ReturnType<typeof lock>;
+		// [name, lock watched, lock now, readings, expected]
+		const cases: Array<[string, Lock, Lock, Array<[number, number, HeartbeatReading]>, boolean]> = [
 			[
-				"a listening holder, silent, 40 s without writing by the DataStore's clock: take",
-				ON,
-				ON,
-				"silent",
-				T0 + 40_000,
+				"claimed, the same counter answered at 10.2 and asked again at 24.2: take",
+				CLAIM,
+				CLAIM,
+				[
+					[10, 10.2, ok(5)],
+					[24.2, 24.4, ok(5)],
+				],
 				true,
 			],
-			["39.9 s: not yet", ON, ON, "silent", T0 + 39_900, false],
-			["it answered (alive): never early", ON, ON, "alive", T0 + 400_000, false],
-			["messages inconclusive (unknown): never early", ON, ON, "unknown", T0 + 400_000, false],
-			["not probed yet: never early", ON, ON, undefined, T0 + 400_000, false],
 			[
-				"no marker (original holder, failed subscription): never early",
-				lock(undefined),
-				lock(undefined),
-				"silent",
-				T0 + 400_000,
+				"13.9 s from the first answer to the last request: not yet",
+				CLAIM,
+				CLAIM,
+				[
+					[10, 10.2, ok(5)],
+					[24.1, 24.3, ok(5)],
+				],
 				false,
 			],
 			[
-				"it wrote its lock since (LastUpdate changed, whatever its clock says): not",
-				ON,
-				lock("on", FRESH - 100),
-				"silent",
-				T0 + 400_000,
+				"the counter advanced: not",
+				CLAIM,
+				CLAIM,
+				[
+					[10, 10.2, ok(5)],
+					[17, 17.2, ok(6)],
+					[30, 30.2, ok(6)],
+				],
 				false,
 			],
-			["another session of the holder: not", ON, lock("on", FRESH, 4), "silent", T0 + 400_000, false],
-			["another holder: not", ON, lock("on", FRESH, 3, THIRD), "silent", T0 + 400_000, false],
-			["its marker was withdrawn since: not", ON, lock(undefined), "silent", T0 + 400_000, false],
 			[
-				"a handed lock its new holder never wrote: 15 s",
-				lock("handed"),
-				lock("handed"),
-				"silent",
-				T0 + 15_000,
+				"an absent entry twice 14 s apart (expired): take",
+				CLAIM,
+				CLAIM,
+				[
+					[10, 10.1, ok(undefined)],
+					[24.1, 24.2, ok(undefined)],
+				],
 				true,
 			],
-			["a handed lock at 14 s: not yet", lock("handed"), lock("handed"), "silent", T0 + 14_000, false],
+			[
+				"only failed reads after the first: never",
+				CLAIM,
+				CLAIM,
+				[
+					[10, 10.1, ok(5)],
+					[20, 20.1, failed],
+					[40, 40.1, failed],
+				],
+				false,
+			],
+			[
+				"failed reads between two equal readings: take",
+				CLAIM,
+				CLAIM,
+				[
+					[10, 10.1, ok(5)],
+					[15, 15.1, failed],
+					[25, 25.1, ok(5)],
+				],
+				true,
+			],
+			[
+				"a reading answered before the watch began counts for nothing",
+				CLAIM,
+				CLAIM,
+				[
+					[9, 9.5, ok(5)],
+					[23.6, 23.8, ok(5)],
+				],
+				false,
+			],
+			[
+				"no claim (fenced, or never written): never early, whatever the heartbeat",
+				lock(undefined),
+				lock(undefined),
+				[
+					[10, 10.1, ok(5)],
+					[60, 60.1, ok(5)],
+				],
+				false,
+			],
+			[
+				"the holder wrote since (LastUpdate changed): not",
+				CLAIM,
+				lock(5, FRESH + 1),
+				[
+					[10, 10.1, ok(5)],
+					[60, 60.1, ok(5)],
+				],
+				false,
+			],
+			[
+				"the holder fenced and claimed again within the same second (another counter): not",
+				CLAIM,
+				lock(8),
+				[
+					[10, 10.1, ok(5)],
+					[60, 60.1, ok(5)],
+				],
+				false,
+			],
+			[
+				"another session of the holder: not",
+				CLAIM,
+				lock(5, FRESH, 4),
+				[
+					[10, 10.1, ok(5)],
+					[60, 60.1, ok(5)],
+				],
+				false,
+			],
+			[
+				"another holder: not",
+				CLAIM,
+				lock(5, FRESH, 3, THIRD),
+				[
+					[10, 10.1, ok(5)],
+					[60, 60.1, ok(5)],
+				],
+				false,
+			],
 		];
-		for (const [name, watched, now, probe, storeNow, expected] of cases) {
+		for (const [name, watched, now, readings, expected] of cases) {
 			it(name, () => {
-				expect(earlyStealDue(watchOf(watched), now, probe, storeNow)).to.equal(expected);
+				const watch = watchHolder(undefined, watched, 10);
+				expect(earlyStealDue(watch, now, beatsOf(readings))).to.equal(expected);
 			});
 		}
 
-		it("a holder's clock is never compared: a LastUpdate hours in the past or future changes nothing", () => {
+		it("a holder's clock is never compared: a LastUpdate hours away changes nothing", () => {
 			for (const lastUpdate of [NOW - 7200, NOW + 7200]) {
-				const meta = lock("on", lastUpdate);
-				expect(earlyStealDue(watchOf(meta), meta, "silent", T0 + 39_000)).to.equal(false);
-				expect(earlyStealDue(watchOf(meta), meta, "silent", T0 + 40_000)).to.equal(true);
+				const meta = lock(5, lastUpdate);
+				const beats = beatsOf([
+					[10, 10.1, ok(5)],
+					[24.1, 24.2, ok(5)],
+				]);
+				expect(earlyStealDue(watchHolder(undefined, meta, 10), meta, beats)).to.equal(true);
 			}
 		});
 
 		it("the watch keeps its start while the lock stays the same, and restarts when the holder writes", () => {
-			const first = watchHolder(undefined, ON, T0)!;
-			expect(watchHolder(first, ON, T0 + 30_000)).to.equal(first);
-			const rewritten = watchHolder(first, lock("on", FRESH + 30), T0 + 30_000)!;
-			expect(rewritten.since).to.equal(T0 + 30_000);
-			expect(watchHolder(rewritten, lock(undefined, FRESH + 30), T0 + 31_000)!.since).to.equal(T0 + 31_000);
-			expect(watchHolder(first, { ActiveSession: undefined, SessionLoadCount: 3 }, T0)).to.equal(undefined);
+			const first = watchHolder(undefined, CLAIM, 10)!;
+			expect(watchHolder(first, CLAIM, 40)).to.equal(first);
+			const rewritten = watchHolder(first, lock(6, FRESH + 30), 40)!;
+			expect(rewritten.since).to.equal(40);
+			expect(watchHolder(rewritten, lock(undefined, FRESH + 30), 41)!.since).to.equal(41);
+			expect(watchHolder(first, { ActiveSession: undefined, SessionLoadCount: 3 }, 50)).to.equal(undefined);
 		});
 
 		it("decideWrite takes the lock early only while waiting on our own request", () => {
@@ -301,347 +413,53 @@ export = () => {
 		});
 	});
 
-	describe("listenerMarker and readMarker: what a lock advertises about its holder", () => {
-		const advert = (listening: boolean, period: number, heartbeat: boolean): Advert => ({
-			listening,
-			period,
-			heartbeat,
-		});
-		const cases: Array<[string, Advert, StoredMetaData["HandOff"]]> = [
-			["no verified listener, the default period: no marker", advert(false, 30, true), undefined],
-			[
-				"no verified listener, a longer period: off, the period, never the heartbeat",
-				advert(false, 300, true),
-				["me", "off", 300],
-			],
-			["a listener, the default period, no heartbeat: as before", advert(true, 30, false), ["me", "on"]],
-			[
-				"a listener and a longer period: long (old versions: no marker), the period",
-				advert(true, 300, false),
-				["me", "long", 300],
-			],
-			["with a heartbeat: the period always, then the claim", advert(true, 30, true), ["me", "on", 30, 1]],
-			["a shorter period with a heartbeat: on", advert(true, 15, true), ["me", "on", 15, 1]],
-			["a longer period with a heartbeat: long", advert(true, 300, true), ["me", "long", 300, 1]],
+	describe("the holder's side: fence, self-end and lock upkeep", () => {
+		const fence: Array<[string, boolean, number | undefined, number, boolean, boolean]> = [
+			// [name, claimed, heartbeat last written, now, fence due, session ends]
+			["a claim, heartbeat written 3.9 s ago: nothing yet", true, 100, 103.9, false, false],
+			["a claim, 4 s ago: fence", true, 100, 104, true, false],
+			["a claim, 10 s ago (the fence has not landed): the session ends", true, 100, 110, true, true],
+			["a claim and never written: both", true, undefined, 0, true, true],
+			["no claim: never", false, undefined, 1000, false, false],
 		];
-		for (const [name, given, expected] of cases) {
+		for (const [name, claimed, lastWrite, now, due, ends] of fence) {
 			it(name, () => {
-				const written = listenerMarker(ME, given);
-				expect(written === undefined ? "none" : (written as defined[]).join(",")).to.equal(
-					expected === undefined ? "none" : (expected as defined[]).join(","),
-				);
-				if (written !== undefined) {
-					const read = readMarker({ ActiveSession: ME, HandOff: written });
-					expect(read.period).to.equal(given.period);
-					expect(read.heartbeat).to.equal(given.heartbeat && given.listening);
-				}
+				expect(heartbeatFenceDue(claimed, lastWrite, now)).to.equal(due);
+				expect(heartbeatSelfEndDue(claimed, lastWrite, now)).to.equal(ends);
 			});
 		}
-		const reads: Array<[string, StoredMetaData["HandOff"], number, boolean]> = [
-			["no marker (an original holder): the default period, no heartbeat", undefined, 30, false],
-			["another job's marker: no heartbeat", ["third", "on", 30, 1], 30, false],
-			["a handed lock: no heartbeat", ["other", "handed"], 30, false],
-			[
-				"a period that is not a number: the longest period, no heartbeat",
-				["other", "on", "x" as never, 1],
-				1200,
-				false,
-			],
-			["a period below the minimum: the longest, no heartbeat", ["other", "on", 1, 1], 1200, false],
-			["a period above the maximum: the maximum", ["other", "on", 99999, 1], 1200, true],
-			["a claim that is not 1: none", ["other", "long", 300, true as never], 300, false],
-		];
-		for (const [name, marker, period, heartbeat] of reads) {
-			it(`reads ${name}`, () => {
-				const read = readMarker({ ActiveSession: OTHER, HandOff: marker });
-				expect(read.period).to.equal(period);
-				expect(read.heartbeat).to.equal(heartbeat);
-			});
-		}
-		it("silentHolderStale: a period and 10 s (40 s with the default, as before)", () => {
-			expect(silentHolderStale(30)).to.equal(40);
-			expect(silentHolderStale(300)).to.equal(310);
+		it("a session with a standing claim ends before any requester can judge its heartbeat stale", () => {
+			// The heartbeat's last write began at lastWrite at the earliest; a requester needs HeartbeatStale seconds
+			// after that, and the upkeep checks every 0.5 s.
+			expect(Settings.HeartbeatSelfEnd + 1 < Settings.HeartbeatStale).to.equal(true);
+			expect(Settings.HeartbeatFence + Settings.WriteCooldown <= Settings.HeartbeatSelfEnd).to.equal(true);
 		});
-	});
-
-	describe("observeHeartbeat and heartbeatStale: judging a holder's heartbeat on this server's clock", () => {
-		const ok = (value: number | undefined): HeartbeatReading => ({ ok: true, value });
-		const failed: HeartbeatReading = { ok: false };
-		const run = (readings: Array<[number, HeartbeatReading]>) => {
-			let watch: HeartbeatWatch | undefined;
-			for (const [at, reading] of readings) watch = observeHeartbeat(watch, reading, at);
-			return heartbeatStale(watch);
-		};
-		const cases: Array<[string, Array<[number, HeartbeatReading]>, boolean]> = [
-			[
-				"the same value read 14 s apart: stale",
-				[
-					[0, ok(5)],
-					[14, ok(5)],
-				],
-				true,
-			],
-			[
-				"13.9 s apart: not yet",
-				[
-					[0, ok(5)],
-					[13.9, ok(5)],
-				],
-				false,
-			],
-			[
-				"the value advanced: not",
-				[
-					[0, ok(5)],
-					[6, ok(6)],
-					[14, ok(6)],
-				],
-				false,
-			],
-			["one reading only: not", [[0, ok(5)]], false],
-			[
-				"nothing but failed reads: never",
-				[
-					[0, failed],
-					[20, failed],
-					[40, failed],
-				],
-				false,
-			],
-			[
-				"a value, then only failed reads: never (readable AND stale)",
-				[
-					[0, ok(5)],
-					[20, failed],
-					[40, failed],
-				],
-				false,
-			],
-			[
-				"failed reads between two equal readings: stale",
-				[
-					[0, ok(5)],
-					[6, failed],
-					[15, ok(5)],
-				],
-				true,
-			],
-			[
-				"an absent entry read twice 12 s apart (expired): stale",
-				[
-					[0, ok(undefined)],
-					[14, ok(undefined)],
-				],
-				true,
-			],
-			[
-				"an entry that appears: starts over",
-				[
-					[0, ok(undefined)],
-					[10, ok(1)],
-					[23, ok(1)],
-				],
-				false,
-			],
-			[
-				"an entry that appears then stands still: stale",
-				[
-					[0, ok(undefined)],
-					[10, ok(1)],
-					[24, ok(1)],
-				],
-				true,
-			],
+		const upkeep: Array<[string, number, number, boolean, string]> = [
+			// [name, seconds since confirmed, seconds since written, confirmation under way, decision]
+			["confirmed 31.9 s ago: nothing", 31.9, 31.9, false, "none"],
+			["32 s: read the lock", 32, 32, false, "confirm"],
+			["32 s, a read already under way: nothing", 32, 32, true, "none"],
+			["54.9 s: still reading", 54.9, 54.9, false, "confirm"],
+			["55 s unconfirmed: the session ends", 55, 55, true, "end"],
+			["confirmed by reads, but not written for 25 minutes: the session ends", 5, 25 * 60, false, "end"],
+			["written 24 minutes ago, confirmed just now: nothing", 1, 24 * 60, false, "none"],
 		];
-		for (const [name, readings, expected] of cases) {
-			it(name, () => expect(run(readings)).to.equal(expected));
+		for (const [name, confirmed, written, busy, expected] of upkeep) {
+			it(`lockUpkeep: ${name}`, () => {
+				expect(lockUpkeep(1000 - confirmed, 1000 - written, busy, 1000)).to.equal(expected);
+			});
 		}
-	});
-
-	describe("heartbeatFenceDue: when a holder withdraws its heartbeat claim", () => {
-		const cases: Array<[string, boolean, number | undefined, number, boolean]> = [
-			["a claim, heartbeat written 3.9 s ago: not yet", true, 100, 103.9, false],
-			["a claim, 4 s ago: now", true, 100, 104, true],
-			["a claim and never written: now", true, undefined, 0, true],
-			["no claim: never", false, undefined, 1000, false],
-		];
-		for (const [name, claimed, lastWrite, now, expected] of cases) {
-			it(name, () => expect(heartbeatFenceDue(claimed, lastWrite, now)).to.equal(expected));
-		}
-		it("fences well before a requester can judge the heartbeat stale, the fence save given a write cooldown", () => {
-			expect(Settings.HeartbeatFence + Settings.WriteCooldown < Settings.HeartbeatStale).to.equal(true);
+		it("the lease ends a session before any ForceLoad can take it, and well inside the 30-minute rule", () => {
+			// 9 rounds after the request, each OriginalStepSeconds after the last: the steal's earliest write.
+			const earliestSteal = (Settings.ForceLoadMaxSteps + 1) * Settings.OriginalStepSeconds;
+			expect(earliestSteal).to.equal(63);
+			expect(Settings.LockLease + 5 <= earliestSteal).to.equal(true);
+			expect(Settings.LockConfirmSeconds + 4 * Settings.LockConfirmRetry < Settings.LockLease).to.equal(true);
+			expect(Settings.LockWriteLapse + 5 * 60 <= Settings.AssumeDeadSessionLock).to.equal(true);
+			expect(Settings.MaxAutoSavePeriod + 4 * Settings.AutoSaveRetryMax < Settings.LockWriteLapse).to.equal(true);
 		});
-	});
-
-	describe("heartbeatFresh: a holder seen alive by its heartbeat", () => {
-		const ok = (value: number | undefined): HeartbeatReading => ({ ok: true, value });
-		// [name, readings at this server's clock, now, fresh]
-		const cases: Array<[string, Array<[number, HeartbeatReading]>, number, boolean]> = [
-			["one reading: not yet known", [[0, ok(5)]], 1, false],
-			[
-				"the counter advanced 13.9 s ago: fresh",
-				[
-					[0, ok(5)],
-					[1, ok(6)],
-				],
-				14.9,
-				true,
-			],
-			[
-				"the counter advanced 14 s ago and stood still since: no longer",
-				[
-					[0, ok(5)],
-					[1, ok(6)],
-					[15, ok(6)],
-				],
-				15,
-				false,
-			],
-			[
-				"the entry expired (absent) after a value: not fresh",
-				[
-					[0, ok(5)],
-					[1, ok(undefined)],
-				],
-				2,
-				false,
-			],
-			[
-				"an entry that appears: the holder wrote it",
-				[
-					[0, ok(undefined)],
-					[1, ok(1)],
-				],
-				2,
-				true,
-			],
-			[
-				"failed reads change nothing",
-				[
-					[0, ok(5)],
-					[1, { ok: false }],
-					[2, { ok: false }],
-				],
-				3,
-				false,
-			],
-		];
-		for (const [name, readings, now, expected] of cases) {
-			it(name, () => {
-				let watch: HeartbeatWatch | undefined;
-				for (const [at, reading] of readings) watch = observeHeartbeat(watch, reading, at);
-				expect(heartbeatFresh(watch, now)).to.equal(expected);
-			});
-		}
-	});
-
-	describe("earlyStealDue and stepStealHeld with a heartbeat and a period", () => {
-		const T0 = 1_700_000_000_000;
-		const lock = (marker: StoredMetaData["HandOff"]) => ({
-			ActiveSession: OTHER,
-			SessionLoadCount: 3,
-			LastUpdate: FRESH,
-			HandOff: marker,
-		});
-		const BEAT = lock(["other", "long", 300, 1]);
-		const LONG = lock(["other", "long", 300]);
-		const SHORT = lock(["other", "on"]);
-		const NONE = lock(undefined);
-		type Lock = ReturnType<typeof lock>;
-		// [name, lock, probe, DataStore ms since the watch began, heartbeat stale, early steal]
-		const early: Array<[string, Lock, ProbeResult, number, boolean, boolean]> = [
-			["heartbeat claimed and stale, probe silent: take at once", BEAT, "silent", 0, true, true],
-			["heartbeat stale but the holder answered: never", BEAT, "alive", 0, true, false],
-			["heartbeat stale, messages inconclusive: never", BEAT, "unknown", 0, true, false],
-			[
-				"heartbeat not stale (readable and advancing, or unreadable): the DataStore rule",
-				BEAT,
-				"silent",
-				309_000,
-				false,
-				false,
-			],
-			["the DataStore rule scales with the period: 310 s", BEAT, "silent", 310_000, false, true],
-			["no heartbeat claimed: a stale reading counts for nothing", LONG, "silent", 0, true, false],
-			["a long period without heartbeat: 310 s", LONG, "silent", 310_000, false, true],
-			["the default period: 40 s, as before", SHORT, "silent", 40_000, false, true],
-			["an original holder: never early", NONE, "silent", 10_000_000, true, false],
-			[
-				"a holder that cannot hear (off): never early",
-				lock(["other", "off", 300, 1]),
-				"silent",
-				10_000_000,
-				true,
-				false,
-			],
-		];
-		for (const [name, meta, probe, quiet, stale, expected] of early) {
-			it(`early: ${name}`, () => {
-				const watch = watchHolder(undefined, meta, T0);
-				expect(earlyStealDue(watch, meta, probe, T0 + quiet, stale)).to.equal(expected);
-			});
-		}
-		// [name, lock, DataStore ms since the watch began (undefined: unknown), heartbeat stale, steps held]
-		const held: Array<[string, Lock, number | undefined, boolean, boolean]> = [
-			["a long-period holder quiet for less than its period: the steps wait", LONG, 100_000, false, true],
-			["its period and 10 s of quiet: the steps may take it", LONG, 310_000, false, false],
-			["the DataStore's time unknown: wait", LONG, undefined, false, true],
-			["its heartbeat claimed and stale: the steps may take it", BEAT, 0, true, false],
-			["its heartbeat claimed, not stale: wait", BEAT, 100_000, false, true],
-			["the default period: the original's steps, as before", SHORT, 0, false, false],
-			[
-				"a long-period holder that cannot hear (off): the steps wait",
-				lock(["other", "off", 300]),
-				100_000,
-				false,
-				true,
-			],
-			[
-				"off, its period and 10 s of quiet: the steps may take it",
-				lock(["other", "off", 300]),
-				310_000,
-				false,
-				false,
-			],
-			["an original holder: the original's steps", NONE, 0, false, false],
-		];
-		for (const [name, meta, quiet, stale, expected] of held) {
-			it(`steps: ${name}`, () => {
-				const watch = watchHolder(undefined, meta, T0);
-				const storeNow = quiet === undefined ? undefined : T0 + quiet;
-				expect(stepStealHeld(watch, meta, storeNow, stale)).to.equal(expected);
-			});
-		}
-		// A heartbeat seen advancing within HeartbeatStale: the holder is alive, whatever the other evidence says.
-		const freshCases: Array<[string, Lock, number, boolean, boolean]> = [
-			// [name, lock, DataStore ms of quiet, early steal, steps held]
-			[
-				"claimed, fresh, the DataStore rule's 310 s passed: neither early nor by the steps",
-				BEAT,
-				310_000,
-				false,
-				true,
-			],
-			[
-				"claimed, fresh, the default period's 40 s passed: neither",
-				lock(["other", "on", 30, 1]),
-				40_000,
-				false,
-				true,
-			],
-			["not claimed: a fresh reading of another job counts for nothing", LONG, 310_000, true, false],
-		];
-		for (const [name, meta, quiet, early, held] of freshCases) {
-			it(`fresh heartbeat: ${name}`, () => {
-				const watch = watchHolder(undefined, meta, T0);
-				expect(earlyStealDue(watch, meta, "silent", T0 + quiet, false, true)).to.equal(early);
-				expect(stepStealHeld(watch, meta, T0 + quiet, false, true)).to.equal(held);
-			});
-		}
-		it("decideWrite: steps run out, but held, keep the lock as it is", () => {
-			expect(decideWrite(STEAL, holds(OTHER, ME), { ...ROUND, holdSteal: true })).to.equal("keep");
-			expect(decideWrite(STEAL, holds(OTHER, ME), { ...ROUND, holdSteal: false })).to.equal("take");
-			expect(decideWrite(TAKEOVER, holds(OTHER), { ...ROUND, holdSteal: true })).to.equal("take");
+		it("autoSaveRetryDelay: 6 s, doubling, at most 30 s", () => {
+			expect([1, 2, 3, 4, 10].map(autoSaveRetryDelay).join(",")).to.equal("6,12,24,30,30");
 		});
 	});
 
@@ -663,18 +481,12 @@ export = () => {
 
 	describe("roundSpacing: seconds between ForceLoad rounds", () => {
 		const cases: Array<[string, LockState, Pick<StoredMetaData, "ActiveSession" | "HandOff">, number]> = [
-			["against a holder that claims no listener: the original's 7 s", WAIT0, { ActiveSession: OTHER }, 7],
+			["against an original holder: the original's 7 s", WAIT0, { ActiveSession: OTHER }, 7],
 			["the request round too", REQUEST, { ActiveSession: OTHER }, 7],
 			[
-				"against a listening holder: the write queue's cooldown alone",
+				"against a holder of ours, listening, with a heartbeat: the same 7 s",
 				WAIT0,
-				{ ActiveSession: OTHER, HandOff: ["other", "on"] },
-				0,
-			],
-			[
-				"against a stale marker of another job: 7 s",
-				WAIT0,
-				{ ActiveSession: OTHER, HandOff: ["third", "on"] },
+				{ ActiveSession: OTHER, HandOff: ["other", "on", 30, 4] },
 				7,
 			],
 			["not ForceLoad: none", TAKEOVER, { ActiveSession: OTHER }, 0],
@@ -690,11 +502,17 @@ export = () => {
 			job,
 			loadCount,
 			heardAt,
-			listening: true,
+			heartbeat: 3,
+			period: 30,
 		});
 		const cases: Array<[string, SessionTag | undefined, HandOffGrant | undefined, boolean]> = [
-			["the requester asked for this session and spoke 2 s ago: hand over", OTHER, grant("other", 5, 98), true],
-			["its last word is 3 s old (it may be gone): free the lock instead", OTHER, grant("other", 5, 97), false],
+			["the requester asked for this session and spoke 1 s ago: hand over", OTHER, grant("other", 5, 99), true],
+			[
+				"its last word is 1.1 s old (it may have crashed or given up): free the lock instead",
+				OTHER,
+				grant("other", 5, 98.9),
+				false,
+			],
 			["it asked about another session (a late message): free", OTHER, grant("other", 4, 99.5), false],
 			[
 				"ForceLoadSession names another server than the one that asked: free",
@@ -708,6 +526,9 @@ export = () => {
 		for (const [name, forceLoad, g, expected] of cases) {
 			it(name, () => expect(handOverTo(forceLoad, g, 5, 100)).to.equal(expected));
 		}
+		it("a waiting requester says so more than twice within the window", () => {
+			expect(Settings.HandOffWaitPing * 2 < Settings.HandOffGrantFresh).to.equal(true);
+		});
 	});
 
 	describe("answerStep: the handler function's answers", () => {

@@ -27,8 +27,9 @@ export = () => {
 		data.Pets = { Dog: { Name: "Rex", OnPet: () => 1 } };
 		profile.Save();
 		Runtime.wait(10);
-		// The save was sent and refused by the DataStore (no walk before the write).
-		expect(writes("Refused_1") - before).to.equal(1);
+		// The save was sent and refused by the DataStore (no walk before the write); the lock was then written
+		// without Data, as every save writes it.
+		expect(writes("Refused_1") - before).to.equal(2);
 		expect(issues[issues.size() - 1]).to.equal(
 			"Save skipped: Data.Pets.Dog.OnPet is a function; the last good save is kept",
 		);
@@ -64,15 +65,17 @@ export = () => {
 		const before = writes("Grew_1");
 		profile.Save();
 		Runtime.wait(10);
-		expect(writes("Grew_1") - before).to.equal(1);
+		// Refused by the DataStore, then the lock alone written.
+		expect(writes("Grew_1") - before).to.equal(2);
 		expect(issues[issues.size() - 1].find("over the DataStore limit of 4194304", 1, true)[0]).to.be.ok();
 		expect(stored("Grew_1")!.Data).never.to.equal(undefined);
 		expect((stored("Grew_1")!.Data as unknown as { Blob?: string }).Blob).to.equal(undefined);
-		// Measured once over the limit, every later save is checked before it is sent: no request at all.
+		// Measured once over the limit, every later save is checked before it is sent: only the lock is written.
 		const after = writes("Grew_1");
 		profile.Save();
-		Runtime.wait(10);
-		expect(writes("Grew_1") - after).to.equal(0);
+		Runtime.wait(7); // before the next auto-save
+		expect(writes("Grew_1") - after).to.equal(1);
+		expect((stored("Grew_1")!.Data as unknown as { Blob?: string }).Blob).to.equal(undefined);
 		expect(profile.IsActive()).to.equal(true);
 	});
 
@@ -126,11 +129,16 @@ export = () => {
 		const lib = ours(a);
 		const inner = new lib.MockDataStoreAdapter();
 		let sent = 0;
+		let sentFunction = false;
 		const adapter: DataStoreAdapter = {
 			IsMock: false,
 			UpdateAsync(key, transform) {
 				sent += 1;
-				return inner.UpdateAsync(key, transform);
+				return inner.UpdateAsync(key, (latest, info) => {
+					const [value, userIds, metadata] = transform(latest, info);
+					if ((value as { Data?: { F?: unknown } } | undefined)?.Data?.F !== undefined) sentFunction = true;
+					return $tuple(value, userIds, metadata);
+				});
 			},
 			GetAsync(key, version) {
 				return inner.GetAsync(key, version);
@@ -153,7 +161,9 @@ export = () => {
 		(profile.Data as unknown as Record<string, unknown>).F = () => 1;
 		profile.Save();
 		Runtime.wait(10);
-		expect(sent - before).to.equal(0);
+		// Checked before sending: the write that went out holds the lock and the last good Data, never the function.
+		expect(sent - before).to.equal(1);
+		expect(sentFunction).to.equal(false);
 		expect(issues[issues.size() - 1]).to.equal("Save skipped: Data.F is a function; the last good save is kept");
 	});
 };
