@@ -33,6 +33,48 @@ declare namespace Runtime {
 		 * to this server). Publishing works in every mode. Default "ok".
 		 */
 		messaging?: MessagingMode;
+		/**
+		 * This server's own DataStore faults from its start (before its scripts run), as
+		 * {@link SimServer.configureDataStore} sets them. Default: none.
+		 */
+		dataStore?: ServerDataStoreFaults;
+	}
+
+	/**
+	 * DataStore faults of one server only: the other servers of the world are unaffected. They apply on top of the
+	 * world's ({@link DataStoreConfig}): a request of this server meets both, so it fails when either fails it. Every
+	 * field is optional, and a field left out takes its default (no fault).
+	 */
+	export interface ServerDataStoreFaults {
+		/** Probability that a request of this server fails with a 502 before reaching the store. Default 0. */
+		errorRate?: number;
+		/**
+		 * Probability that a write of this server is stored but its response is lost (the call errors with a 502).
+		 * Default 0.
+		 */
+		lostResponseRate?: number;
+		/**
+		 * Virtual-time windows ([from, to) in `Runtime.now()` seconds) in which every request of this server fails with
+		 * a 502 (HTTP 503). Default [].
+		 */
+		outages?: Array<{ from: number; to: number }>;
+		/**
+		 * Starves the budget: the factor, from 0 to 1, of Roblox's refill rate at which this server's request budgets
+		 * refill (0: they never refill). Requests it cannot pay wait in their throttle queue, and the 31st waiting
+		 * request of a type is dropped with the 301-306 error, as on Roblox. Default 1.
+		 */
+		budgetRate?: number;
+		/**
+		 * Starves the budget: the most each of this server's request budgets may hold (cut to it at once, and never
+		 * refilled nor raised at shutdown past it; 0 holds every request in its queue). Default: Roblox's cap only.
+		 */
+		budgetCap?: number;
+		/**
+		 * Seed of this server's fault draws, apart from the world's. Default: derived from the DataStore's seed (the
+		 * world's unless `configureDataStore` set one) and the server's name, when its faults are first set; later calls
+		 * without a seed go on with the same draws.
+		 */
+		seed?: number;
 	}
 
 	/** See {@link ServerOptions.messaging}. */
@@ -191,6 +233,15 @@ declare namespace Runtime {
 		logs(kind?: LogEntry["kind"]): LogEntry[];
 		clearLogs(): void;
 		budget(requestType: Enum.DataStoreRequestType): number;
+		/**
+		 * Replaces this server's own DataStore faults from now on (`{}` lifts them); the world's faults still apply on
+		 * top. Budgets refill at the old rate up to now, then at the new `budgetRate`; a new `budgetCap` cuts them at
+		 * once. Unknown fields and bad values raise an error naming the field.
+		 * @example
+		 * // Half of this server's requests fail, and all of them for the next 30 s; its budgets refill at a tenth.
+		 * server.configureDataStore({ errorRate: 0.5, outages: [{ from: now, to: now + 30 }], budgetRate: 0.1 });
+		 */
+		configureDataStore(faults: ServerDataStoreFaults): void;
 		/** Changes {@link ServerOptions.clockOffset} from now on. */
 		setClockOffset(seconds: number): void;
 		/** Changes {@link ServerOptions.messaging} from now on: existing subscriptions go deaf, or hear again. */
@@ -235,6 +286,10 @@ declare namespace Runtime {
 		stats: () => DataStoreStats;
 	}
 
+	/**
+	 * Faults and latency of the world's DataStore, for every server; each call changes only the fields it gives. One
+	 * server's own faults are set with {@link SimServer.configureDataStore}; both apply.
+	 */
 	export interface DataStoreConfig {
 		/**
 		 * "official" follows Roblox's Data Stores guide (10 budget per player, a 4 s read cache); "measured" follows the
