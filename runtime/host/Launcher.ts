@@ -50,12 +50,17 @@ export function scanTree(root: string): string | undefined {
 
 export interface EngineOptions {
 	/** "emulated" prints, as JSON, what the runtime emulates (runtime/host/EmulatedList.ts). */
-	command: "test" | "run" | "emulated";
+	command: "test" | "run" | "emulated" | "discover";
 	project: string;
 	filter?: string;
 	verbose?: boolean;
 	showErrors?: boolean;
+	/** Where to look for spec modules (tree paths; "." is the whole game). */
 	specRoots?: string[];
+	/** Only modules mounted from files under this folder are specs (the private build's out/). */
+	specSourceDir?: string;
+	/** The spec modules to run, chosen by the host (runtime/host/SpecDiscovery.ts); each worker gets one. */
+	specFiles?: string[];
 	testez?: string;
 	/** Passed to the script as Runtime.argument(). */
 	argument?: string;

@@ -95,6 +95,8 @@ export class RunResults {
 	files: string[] = [];
 	tests: TestResult[] = [];
 	fileErrors: FileError[] = [];
+	/** The Luau file each spec module was mounted from, by its tree path. */
+	sources: Record<string, string> = {};
 
 	add(event: EngineEvent): void {
 		if (event.type === "start") {

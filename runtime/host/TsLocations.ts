@@ -118,7 +118,10 @@ export class TsLocations {
 		const rel = relative(this.outDir, resolve(luauPath));
 		if (rel.startsWith("..") || !/\.luau?$/.test(rel)) return undefined;
 		const tail = rel.replace(/\.luau?$/, "");
-		const indexTail = /(^|[\\/])init$/.test(tail) ? tail.replace(/init$/, "index") : undefined;
+		// roblox-ts writes index.ts as init.luau, and index.spec.ts as init.spec.luau.
+		const indexTail = /(^|[\\/])init(\.[^\\/]+)?$/.test(tail)
+			? tail.replace(/init(\.[^\\/]+)?$/, (_, rest?: string) => `index${rest ?? ""}`)
+			: undefined;
 		for (const base of this.bases) {
 			for (const stem of indexTail === undefined ? [tail] : [tail, indexTail]) {
 				for (const ext of [".ts", ".tsx"]) {

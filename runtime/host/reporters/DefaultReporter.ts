@@ -5,6 +5,8 @@ export interface DefaultReporterOptions {
 	verbose?: boolean;
 	/** Where the runner looked for specs, for the "no spec files" message. */
 	specRoots?: string[];
+	/** What the runner looked for there (runtime/host/SpecDiscovery.ts). */
+	lookedFor?: () => string;
 }
 
 /** "12.5 s virtual, 40 ms": a test's virtual and real time. */
@@ -61,7 +63,11 @@ export class DefaultReporter {
 		this.endFile(results);
 		results.failures().forEach((failure, i) => this.write(`\nFAIL ${i + 1}) ${formatFailure(failure)}`));
 		if (results.files.length === 0) {
-			this.write(`no spec files found under ${(this.options.specRoots ?? ["ServerScriptService"]).join(", ")}`);
+			const where = (this.options.specRoots ?? ["ServerScriptService"]).map((root) =>
+				root === "." ? "the game" : root,
+			);
+			const what = this.options.lookedFor?.() ?? "modules named *.spec";
+			this.write(`no spec files found: looked for ${what} in ${where.join(", ")}`);
 		}
 		if (note !== undefined) this.write(`\n${note}`);
 		const { passed, failed, skipped } = results.totals();
