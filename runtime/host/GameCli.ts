@@ -91,16 +91,25 @@ function loadConfig(root: string, flags: InitArgs, command: "test" | "init"): Co
 	return config;
 }
 
-/** The game's roblox-ts: its command line and its package.json, or a clear failure when the game has none. */
-function gameCompiler(root: string): { bin: string; manifest: string } {
+/** The game's roblox-ts: its command line and its package.json, or undefined when the game has none. */
+function findCompiler(root: string): { bin: string; manifest: string } | undefined {
 	try {
 		const require = createRequire(join(root, "package.json"));
 		const manifest = require.resolve("roblox-ts/package.json");
 		const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: Record<string, string> }).bin.rbxtsc;
 		return { bin: join(dirname(manifest), bin), manifest };
 	} catch {
+		return undefined;
+	}
+}
+
+/** The game's roblox-ts command line, or a clear failure when the game has none. */
+function gameCompiler(root: string): string {
+	const compiler = findCompiler(root);
+	if (compiler === undefined) {
 		fail("roblox-ts is not installed in this game; run `npm install --save-dev roblox-ts` first");
 	}
+	return compiler.bin;
 }
 
 /** Where this package's TestEZ lives (a dependency of the package). */
@@ -199,10 +208,11 @@ function prepare(root: string, config: Config) {
 	if (!existsSync(projectFile)) fail(`no Rojo project at ${config.project} (use --project)`);
 	const tsconfigFile = resolve(root, config.tsconfig);
 	if (!existsSync(tsconfigFile)) fail(`no tsconfig at ${config.tsconfig} (use --tsconfig)`);
-	const compiler = gameCompiler(root);
 	let game: GameTsconfig;
 	try {
-		game = readGameTsconfig(gameTypescript(compiler.manifest), tsconfigFile);
+		// The TypeScript of the game's roblox-ts reads the config, as its build will; without one, the game's own.
+		const typescript = gameTypescript(findCompiler(root)?.manifest ?? join(root, "package.json"));
+		game = readGameTsconfig(typescript, tsconfigFile);
 	} catch (err) {
 		fail((err as Error).message);
 	}
@@ -292,7 +302,6 @@ function prepare(root: string, config: Config) {
 		buildBase,
 		tsconfigFile,
 		projectFile,
-		compiler,
 	};
 }
 
@@ -303,7 +312,7 @@ function build(root: string, prepared: Prepared, stdoutIsReport = false): boolea
 	const result = spawnSync(
 		process.execPath,
 		[
-			prepared.compiler.bin,
+			gameCompiler(root),
 			"-p",
 			join(prepared.privateDir, "tsconfig.json"),
 			"--rojo",
@@ -365,6 +374,10 @@ async function runOnce(
 		specSourceDir: join(prepared.privateDir, "out"),
 		testez: "ReplicatedStorage/__TestEZ",
 		timeout: args.timeout ?? config.timeout ?? DEFAULT_TIMEOUT,
+		// Jest's snapshots are written next to the specs' TypeScript, in the game's folder.
+		fileRoot: prepared.root,
+		ci: args.ci,
+		updateSnapshots: args.updateSnapshots,
 	};
 	if (args.filter !== undefined) options.filter = args.filter;
 	if (args.timeLimit !== undefined) options.timeLimit = args.timeLimit;
@@ -374,6 +387,7 @@ async function runOnce(
 	const stream = reportOnStdout(args) ? process.stderr : process.stdout;
 	const { code, results } = await runSpecs({ ...options, command: "test" }, (text) => stream.write(`${text}\n`), {
 		passWithNoTests: args.passWithNoTests,
+		maxWorkers: args.maxWorkers,
 	});
 	let report: string | undefined;
 	if (args.reporter === "json") report = jsonReport(results, code === 0);

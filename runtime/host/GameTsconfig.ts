@@ -8,9 +8,19 @@ import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type * as TS from "typescript";
 
-/** The compiler that reads the config: roblox-ts's own TypeScript, as its build will. */
-export function gameTypescript(compilerManifest: string): typeof TS {
-	return createRequire(compilerManifest)("typescript") as typeof TS;
+/**
+ * The compiler that reads the config: the TypeScript that `from` (roblox-ts's package.json, or the game's) resolves,
+ * else the one beside this package. Throws when there is none.
+ */
+export function gameTypescript(from: string): typeof TS {
+	for (const base of [from, import.meta.url]) {
+		try {
+			return createRequire(base)("typescript") as typeof TS;
+		} catch {
+			// Try the next place.
+		}
+	}
+	throw new Error("TypeScript is not installed in this game; run `npm install --save-dev roblox-ts` first");
 }
 
 export interface GameTsconfig {

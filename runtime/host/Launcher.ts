@@ -3,8 +3,8 @@
  * directory scans, chunk compilation, stdout and a real clock for benchmarks. Only strings, numbers and booleans
  * cross the boundary, because luau-web converts tables lossily.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { guardLoops } from "./LoopGuard.js";
 import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
@@ -74,6 +74,12 @@ export interface EngineOptions {
 	jest?: string;
 	/** The tsconfig of the roblox-ts build that runs: places in its Luau are then printed as TypeScript lines. */
 	tsconfig?: string;
+	/** The folder whose files FileSystemService may touch (Jest's snapshots); default: the Rojo project's folder. */
+	fileRoot?: string;
+	/** Jest's --ci: snapshots a test has none of are not written, and fail. */
+	ci?: boolean;
+	/** Jest's -u: snapshots that do not match are rewritten, obsolete ones removed. */
+	updateSnapshots?: boolean;
 }
 
 /**
@@ -90,6 +96,7 @@ export async function runEngine(
 	const holder: { state?: LuauStateLike } = {};
 	const modelStrings: string[] = [];
 	const locations = options.tsconfig === undefined ? undefined : TsLocations.load(options.tsconfig);
+	const fileRoot = resolve(options.fileRoot ?? dirname(options.project));
 	const host = {
 		readFile(path: string): string | undefined {
 			try {
@@ -113,6 +120,24 @@ export async function runEngine(
 			event(locations === undefined ? parsed : locations.mapEvent(parsed));
 		},
 		wallClock: () => performance.now(),
+		// FileSystemService and CoreScriptSyncService (runtime/engine/FileSystem.luau), for Jest's snapshots.
+		fileAccess: (path: string) => {
+			const rel = relative(fileRoot, resolve(path));
+			return rel.startsWith("..") || isAbsolute(rel)
+				? `${path} is outside the game's folder (${fileRoot}), which the runtime keeps scripts to`
+				: "";
+		},
+		fileKind: (path: string) => {
+			const stat = statSync(path, { throwIfNoEntry: false });
+			return stat === undefined ? "none" : stat.isDirectory() ? "directory" : "file";
+		},
+		writeFile: (path: string, text: string) => writeFileSync(path, text),
+		createDirectories: (path: string) => mkdirSync(path, { recursive: true }),
+		removeFile: (path: string) => rmSync(path),
+		scriptFilePath: (luauPath: string, name: string) => {
+			const file = locations?.sourceOf(luauPath) ?? luauPath;
+			return join(dirname(file), name).split("\\").join("/");
+		},
 	};
 	const state = await LuauState.createAsync({});
 	holder.state = state;

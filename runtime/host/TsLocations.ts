@@ -219,7 +219,7 @@ interface TsPlace {
 const FRAME = /^(\s*)(\S+:\d+)(?: function (\S+))?$/;
 
 /** Frames of the test frameworks (TestEZ; jest-lua and its packages) and of the engine. */
-const INTERNAL_FRAME = /testez|@jsdotlua|^engine\//i;
+const INTERNAL_FRAME = /testez|@jsdotlua|@rbxts-js|jest-vendor|^engine\//i;
 
 /**
  * A failure's traceback without the framework's and engine's frames, each remaining frame indented under the
