@@ -25,7 +25,9 @@ import { jsonReport } from "./reporters/JsonReporter.js";
 import { junitReport } from "./reporters/JunitReporter.js";
 import { keepSpecsOutOfBuild } from "./SpecsOutOfBuild.js";
 import type { RunResults } from "./RunResults.js";
+import { isInside, isSpecLike } from "./SpecDiscovery.js";
 import { runSpecs } from "./SpecRun.js";
+import { reportCoverage } from "./CoverageReport.js";
 import { watchSpecs } from "./WatchSpecs.js";
 
 const PRIVATE_DIR = ".rbxts-runtime";
@@ -164,14 +166,6 @@ function typescriptFiles(dir: string, keep: (path: string) => boolean = () => tr
 	return out;
 }
 
-/** A spec file by Jest's and TestEZ's conventions, or a Jest config or setup file that specs need. */
-const isSpecLike = (path: string) =>
-	/\.(spec|test)\.tsx?$/.test(path) ||
-	/[\\/]__tests__[\\/]/.test(path) ||
-	/[\\/]jest\.(config|setup)\.tsx?$/.test(path);
-
-const inside = (folder: string, path: string) => path === folder || path.startsWith(folder + sep);
-
 /** The scope folders of roblox-ts packages the game installed (node_modules/@rbxts, @rbxts-js, ...). */
 function packageScopes(root: string): string[] {
 	const modules = join(root, "node_modules");
@@ -227,7 +221,7 @@ function prepare(root: string, config: Config) {
 	if (!existsSync(specsDir) && config.specs !== "test") {
 		fail(`no specs folder at ${config.specs} (check --specs or rbxts-runtime.json)`);
 	}
-	const separateSpecs = existsSync(specsDir) && !inside(sourceDir, specsDir) ? specsDir : undefined;
+	const separateSpecs = existsSync(specsDir) && !isInside(sourceDir, specsDir) ? specsDir : undefined;
 	const privateDir = join(root, PRIVATE_DIR);
 	mkdirSync(privateDir, { recursive: true });
 
@@ -379,6 +373,7 @@ async function runOnce(
 		ci: args.ci,
 		updateSnapshots: args.updateSnapshots,
 	};
+	if (args.coverage) options.coverage = { roots: [prepared.sourceDir] };
 	if (args.filter !== undefined) options.filter = args.filter;
 	if (args.timeLimit !== undefined) options.timeLimit = args.timeLimit;
 	if (args.seed !== undefined) options.seed = args.seed;
@@ -389,6 +384,18 @@ async function runOnce(
 		passWithNoTests: args.passWithNoTests,
 		maxWorkers: args.maxWorkers,
 	});
+	let coverageMet = true;
+	if (args.coverage) {
+		coverageMet = reportCoverage({
+			tsconfig: join(prepared.privateDir, "tsconfig.json"),
+			roots: [prepared.sourceDir],
+			counts: results.coverage,
+			directory: resolve(prepared.root, args.coverageDirectory ?? "coverage"),
+			threshold: args.coverageThreshold,
+			write: (text) => stream.write(`${text}\n`),
+			displayRoot: prepared.root,
+		});
+	}
 	let report: string | undefined;
 	if (args.reporter === "json") report = jsonReport(results, code === 0);
 	if (args.reporter === "junit") report = junitReport(results);
@@ -399,7 +406,7 @@ async function runOnce(
 		if (args.outputFile === undefined) process.stdout.write(report);
 		else writeFileSync(resolve(args.outputFile), report);
 	}
-	return { code, results };
+	return { code: code === 0 && !coverageMet ? 1 : code, results };
 }
 
 async function test(root: string, args: TestArgs) {

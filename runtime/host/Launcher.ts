@@ -6,10 +6,12 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { instrumentLuau } from "./CoverageInstrument.js";
 import { guardLoops } from "./LoopGuard.js";
 import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
 import { modelForEngine } from "./Rbxm.js";
 import type { EngineEvent } from "./RunResults.js";
+import { isInside, isSpecLike } from "./SpecDiscovery.js";
 import { TsLocations } from "./TsLocations.js";
 
 export const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "engine");
@@ -80,6 +82,8 @@ export interface EngineOptions {
 	ci?: boolean;
 	/** Jest's -u: snapshots that do not match are rewritten, obsolete ones removed. */
 	updateSnapshots?: boolean;
+	/** --coverage: the folders of the TypeScript whose compiled Luau gets counters (spec files never do). */
+	coverage?: { roots: string[] };
 }
 
 /**
@@ -97,6 +101,13 @@ export async function runEngine(
 	const modelStrings: string[] = [];
 	const locations = options.tsconfig === undefined ? undefined : TsLocations.load(options.tsconfig);
 	const fileRoot = resolve(options.fileRoot ?? dirname(options.project));
+	const coverageRoots = options.coverage?.roots.map((root) => resolve(root));
+	/** Whether a Luau file of the build was compiled from the game's TypeScript under --coverage's roots. */
+	const covered = (luauPath: string) => {
+		if (coverageRoots === undefined) return false;
+		const tsFile = locations?.sourceOf(luauPath);
+		return tsFile !== undefined && !isSpecLike(tsFile) && coverageRoots.some((root) => isInside(root, tsFile));
+	};
 	const host = {
 		readFile(path: string): string | undefined {
 			try {
@@ -111,7 +122,10 @@ export async function runEngine(
 		// `guard`: game and spec chunks get the watchdog's loop checks (line structure kept, so places still map);
 		// `path`: the file the chunk was read from, whose places are then named in TypeScript.
 		compile: (source: string, chunkname: string, guard?: boolean, path?: string | null) => {
-			if (typeof path === "string") locations?.noteChunk(chunkname, path);
+			if (typeof path === "string") {
+				locations?.noteChunk(chunkname, path);
+				if (covered(path)) source = instrumentLuau(source, resolve(path)).source;
+			}
 			return holder.state!.loadstring(guard === true ? guardLoops(source) : source, chunkname, false);
 		},
 		write: locations === undefined ? write : (text: string) => write(locations.rewrite(text)),

@@ -56,6 +56,7 @@ export interface SnapshotSummary {
 export type EngineEvent =
 	| { type: "start"; files: string[] }
 	| ({ type: "snapshots" } & SnapshotSummary)
+	| { type: "coverage"; counts: Record<string, number[]> }
 	| { type: "fileStart"; file: string }
 	| ({ type: "test" } & TestResult)
 	| ({ type: "fileError" } & FileError);
@@ -112,6 +113,8 @@ export class RunResults {
 	tests: TestResult[] = [];
 	fileErrors: FileError[] = [];
 	snapshots: SnapshotSummary[] = [];
+	/** --coverage's counters, by Luau file, summed over every run. */
+	coverage = new Map<string, number[]>();
 	/** The Luau file each spec module was mounted from, by its tree path. */
 	sources: Record<string, string> = {};
 
@@ -122,6 +125,12 @@ export class RunResults {
 			this.tests.push(withoutType(event));
 		} else if (event.type === "fileError") {
 			this.fileErrors.push(withoutType(event));
+		} else if (event.type === "coverage") {
+			for (const [file, counts] of Object.entries(event.counts)) {
+				const sum = this.coverage.get(file) ?? [];
+				counts.forEach((count, i) => (sum[i] = (sum[i] ?? 0) + count));
+				this.coverage.set(file, sum);
+			}
 		} else if (event.type === "snapshots") {
 			// An empty Luau table crosses as {}: the lists are read as lists whatever they came as.
 			const list = (value: unknown) => (Array.isArray(value) ? (value as string[]) : []);

@@ -8,7 +8,17 @@
  *   module's path from the folder of the `jest.config` above it, that folder's name first. Without a
  *   `jest.config`, Jest Roblox's defaults: `**\/__tests__/**\/*` and `**\/?(*.)+(spec|test)`.
  */
+import { sep } from "node:path";
 import { globToRegExp } from "./Glob.js";
+
+/** A spec file by Jest's and TestEZ's conventions, or a Jest config or setup file that specs need. */
+export const isSpecLike = (path: string) =>
+	/\.(spec|test)\.tsx?$/.test(path) ||
+	/[\\/]__tests__[\\/]/.test(path) ||
+	/[\\/]jest\.(config|setup)\.tsx?$/.test(path);
+
+/** Whether `path` is `folder` or inside it. */
+export const isInside = (folder: string, path: string) => path === folder || path.startsWith(folder + sep);
 
 /** A module that may be a spec, as the engine lists it. */
 export interface SpecCandidate {

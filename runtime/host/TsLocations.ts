@@ -3,7 +3,7 @@
  * (`test/purchase.spec.ts:16`): in the runner's results, each failure with the first place it names and a few lines
  * of that TypeScript around it, and in the game's output.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type * as TS from "typescript";
@@ -19,7 +19,7 @@ interface Mapped {
 }
 
 /** The TypeScript compiler the game builds with (any roblox-ts game has one), else the one beside this package. */
-function loadTypescript(fromDir: string): typeof TS | undefined {
+export function loadTypescript(fromDir: string): typeof TS | undefined {
 	for (const base of [join(fromDir, "package.json"), import.meta.url]) {
 		try {
 			return createRequire(base)("typescript") as typeof TS;
@@ -111,6 +111,23 @@ export class TsLocations {
 			`(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}):(\\d+)`,
 			"g",
 		);
+	}
+
+	/** Every Luau file of the build's output with the TypeScript file it was compiled from. */
+	compiledFiles(): Array<{ luau: string; ts: string }> {
+		const out: Array<{ luau: string; ts: string }> = [];
+		const walk = (dir: string) => {
+			for (const entry of readdirSync(dir, { withFileTypes: true })) {
+				const path = join(dir, entry.name);
+				if (entry.isDirectory()) walk(path);
+				else if (/\.luau?$/.test(entry.name)) {
+					const ts = this.sourceOf(path);
+					if (ts !== undefined) out.push({ luau: path, ts });
+				}
+			}
+		};
+		if (existsSync(this.outDir)) walk(this.outDir);
+		return out.sort((a, b) => (a.ts < b.ts ? -1 : 1));
 	}
 
 	/** The TypeScript file a Luau file was compiled from, if it is part of this build. */
