@@ -9,7 +9,8 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { runHostTests } from "../test/HostTests.js";
-import { parseSeconds, parseSeed, RUN_OPTIONS, strictParse, UsageError } from "./CliArgs.js";
+import { parsePercent, parseSeconds, parseSeed, RUN_OPTIONS, strictParse, UsageError } from "./CliArgs.js";
+import { reportCoverage } from "./CoverageReport.js";
 import { jestModuleOf } from "./JestDetection.js";
 import { runEngine, type EngineOptions } from "./Launcher.js";
 import { runSpecs } from "./SpecRun.js";
@@ -37,6 +38,9 @@ Options:
   --time-limit <seconds>  Virtual seconds a test may run                  [default: 7200]
   --timeout <seconds>     Real seconds a test may run                     [default: 120]
   --arg <text>            Text the specs (or the module run) read with Runtime.argument()
+  --coverage              Report the coverage of src/ (on by default when no --filter is given)
+  --coverage-threshold <percent>  Fail when lines or branches of src/ covered are below <percent>
+  --coverage-directory <folder>   Where lcov.info and coverage-summary.json go   [default: coverage]
   -h, --help              Show this help`;
 
 function write(text: string): void {
@@ -116,21 +120,35 @@ async function main() {
 	// The runtime's own host-side checks run first; their counts join the engine's closing line.
 	const host = await runHostTests(options.filter, write);
 	let ran = host.passed + host.failed;
-	const { code } = await runSpecs(
+	// The library's coverage on every full run (a filtered run's figure would say little), or when asked for.
+	const coverage = flags.coverage === true || flags["coverage-threshold"] !== undefined || flags.filter === undefined;
+	if (coverage) options.coverage = { roots: [resolve("src")] };
+	let closing = "";
+	const { code, results } = await runSpecs(
 		{ ...options, command: "test" },
 		(text) => {
 			const match = CLOSING_LINE.exec(text);
 			if (!match) return write(text);
 			const [passed, failed, skipped] = [match[1], match[2], match[3]].map(Number);
 			ran += passed + failed;
-			write(
-				`\n${passed + host.passed} passed, ${failed + host.failed} failed, ${skipped + host.skipped} skipped`,
-			);
+			// Held back: the coverage report comes first, so that the closing line stays the last line.
+			closing = `\n${passed + host.passed} passed, ${failed + host.failed} failed, ${skipped + host.skipped} skipped`;
 		},
 		{ passWithNoTests: true },
 	);
+	const coverageMet =
+		!coverage ||
+		reportCoverage({
+			tsconfig,
+			roots: [resolve("src")],
+			counts: results.coverage,
+			directory: resolve(flags["coverage-directory"] ?? "coverage"),
+			threshold: parsePercent("--coverage-threshold", flags["coverage-threshold"]),
+			write,
+		});
 	if (ran === 0) write(`No tests matched --filter "${options.filter ?? ""}".`);
-	process.exitCode = code !== 0 || host.failed > 0 || ran === 0 ? 1 : 0;
+	write(closing);
+	process.exitCode = code !== 0 || host.failed > 0 || ran === 0 || !coverageMet ? 1 : 0;
 }
 
 main().catch((err) => {
