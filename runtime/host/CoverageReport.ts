@@ -46,7 +46,9 @@ export function buildCoverage(
 		const { statements, branches } = instrumentLuau(luauText, luau);
 		const hits = counts.get(luau) ?? [];
 		const hitsOf = (id: number) => hits[id - 1] ?? 0;
-		const tsLines = mapLines(ts, tsFile, readFileSync(tsFile, "utf8"), luauText);
+		// Only Luau lines with a token of their own in the TypeScript: `return { ... }` and other lines roblox-ts
+		// adds would count for whatever line is above them.
+		const tsLines = mapLines(ts, tsFile, readFileSync(tsFile, "utf8"), luauText, false);
 		const lines = new Map<number, number>();
 		for (const { id, line } of statements) {
 			const tsLine = tsLines[line];
