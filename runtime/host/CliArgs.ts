@@ -35,7 +35,10 @@ Run \`rbxts-runtime <command> --help\` for a command's options.`;
 export const TEST_USAGE = `Usage: rbxts-runtime test [options]
 
 Builds the game and its specs with the game's roblox-ts into .rbxts-runtime/ (never out/ or include/) and runs
-every *.spec file with TestEZ. Each test runs alone in a fresh world. Exits 1 when a test fails or none ran.
+them: *.spec files with TestEZ, and with @rbxts/jest the files Jest finds (*.spec.ts, *.test.ts, __tests__/, or
+the testMatch of the game's jest.config). Specs may sit next to the code in the source folder, in the specs
+folder, or both. Each file runs in a fresh world; a file that drives the runtime (servers, DataStore, the clock)
+gets a fresh world for each test. Exits 1 when a test fails or none ran.
 
 Options:
   --filter <text>         Run only spec files whose path, or tests whose name, contains <text>
@@ -47,11 +50,18 @@ Options:
   --time-limit <seconds>  Virtual seconds a test may run                                [default: 7200]
   --seed <n>              Seed of every random draw of the simulation (an integer)      [default: 1]
   --arg <text>            Text the specs read with Runtime.argument()
+  -u, --update-snapshot   Rewrite the Jest snapshots that do not match, and remove obsolete ones
+  --ci                    A snapshot a test has none of fails instead of being written (default: when CI is set)
+  --coverage              Line and branch coverage of the game's TypeScript: a summary, coverage/lcov.info and
+                          coverage/coverage-summary.json
+  --coverage-threshold <percent>  With --coverage: fail when lines or branches covered are below <percent>
+  --coverage-directory <folder>   Where --coverage writes its files                     [default: coverage]
+  --max-workers <n>       Spec files run at once, each in a worker thread    [default: the machine's cores]
   --watch                 Rebuild and rerun the affected spec files when a file changes
   --no-build              Run the last build as it is (warns when the sources are newer)
   --project <file>        The game's Rojo project                         [default: default.project.json]
   --tsconfig <file>       The game's tsconfig                             [default: tsconfig.json]
-  --specs <folder>        The folder of the game's specs                  [default: test]
+  --specs <folder>        A folder of specs outside the sources, when it exists     [default: test]
   -h, --help              Show this help
 
 --project, --tsconfig, --specs and --timeout can also be set in rbxts-runtime.json.`;
@@ -74,19 +84,33 @@ const SHARED = {
 	help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
 
-const TEST_OPTIONS = {
-	...SHARED,
+/** The options of a run of the specs, shared with the repository's own command line (runtime/host/cli.ts). */
+export const RUN_OPTIONS = {
+	project: { type: "string" },
+	tsconfig: { type: "string" },
+	help: { type: "boolean", short: "h" },
 	filter: { type: "string" },
-	"pass-with-no-tests": { type: "boolean" },
-	reporter: { type: "string" },
-	"output-file": { type: "string" },
 	verbose: { type: "boolean" },
 	timeout: { type: "string" },
 	"time-limit": { type: "string" },
 	seed: { type: "string" },
 	arg: { type: "string" },
-	watch: { type: "boolean" },
 	"no-build": { type: "boolean" },
+	coverage: { type: "boolean" },
+	"coverage-threshold": { type: "string" },
+	"coverage-directory": { type: "string" },
+} as const satisfies ParseArgsConfig["options"];
+
+const TEST_OPTIONS = {
+	...SHARED,
+	...RUN_OPTIONS,
+	"pass-with-no-tests": { type: "boolean" },
+	reporter: { type: "string" },
+	"output-file": { type: "string" },
+	watch: { type: "boolean" },
+	ci: { type: "boolean" },
+	"update-snapshot": { type: "boolean", short: "u" },
+	"max-workers": { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** The options `test` was given; numbers are checked, absent ones undefined. */
@@ -105,6 +129,14 @@ export interface TestArgs {
 	arg?: string;
 	watch: boolean;
 	noBuild: boolean;
+	/** Jest's --ci: a snapshot a test has none of fails instead of being written. Default: the CI variable. */
+	ci: boolean;
+	updateSnapshots: boolean;
+	maxWorkers?: number;
+	coverage: boolean;
+	/** The percentage of lines (and of branches) below which --coverage fails the run. */
+	coverageThreshold?: number;
+	coverageDirectory?: string;
 }
 
 export interface InitArgs {
@@ -137,13 +169,14 @@ function distance(a: string, b: string): number {
 }
 
 /** parseArgs in strict mode, its messages kept ("Unknown option '--wtch'") and tied to the command. */
-function strictParse<T extends NonNullable<ParseArgsConfig["options"]>>(
+export function strictParse<T extends NonNullable<ParseArgsConfig["options"]>>(
 	args: string[],
 	options: T,
 	command?: "test" | "init",
+	allowPositionals = false,
 ) {
 	try {
-		return parseArgs({ args, options, strict: true, allowPositionals: false });
+		return parseArgs({ args, options, strict: true, allowPositionals });
 	} catch (err) {
 		let message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, "");
 		const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
@@ -167,7 +200,32 @@ export function parseSeconds(flag: string, text: string | undefined, command: "t
 	return value;
 }
 
-function parseSeed(text: string | undefined): number | undefined {
+/** Whether the run is on a CI service, as Jest decides its --ci default: a CI variable that is not "false". */
+export function isCi(): boolean {
+	const value = process.env.CI;
+	return value !== undefined && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+}
+
+/** A whole number of at least 1, for --max-workers. */
+export function parseCount(flag: string, text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	if (!/^\d+$/.test(text) || Number(text) < 1) {
+		throw new UsageError(`${flag} must be a whole number of at least 1, got "${text}"`, "test");
+	}
+	return Number(text);
+}
+
+/** A percentage from 0 to 100, for --coverage-threshold. */
+export function parsePercent(flag: string, text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	const value = Number(text.replace(/%$/, ""));
+	if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 100) {
+		throw new UsageError(`${flag} must be a percentage from 0 to 100, got "${text}"`, "test");
+	}
+	return value;
+}
+
+export function parseSeed(text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
 	if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
 		throw new UsageError(`--seed must be an integer, got "${text}"`, "test");
@@ -219,6 +277,12 @@ export function parseCommandLine(argv: string[]): Invocation {
 				arg: values.arg,
 				watch: values.watch === true,
 				noBuild: values["no-build"] === true,
+				ci: values.ci === true || isCi(),
+				updateSnapshots: values["update-snapshot"] === true,
+				maxWorkers: parseCount("--max-workers", values["max-workers"]),
+				coverage: values.coverage === true || values["coverage-threshold"] !== undefined,
+				coverageThreshold: parsePercent("--coverage-threshold", values["coverage-threshold"]),
+				coverageDirectory: values["coverage-directory"],
 			},
 		};
 	}

@@ -12,10 +12,11 @@
  * `Runtime` harness come with this package.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseCommandLine, parseSeconds, UsageError, usageOf, type InitArgs, type TestArgs } from "./CliArgs.js";
+import { commonFolder, gameTypescript, privateTsconfig, readGameTsconfig, type GameTsconfig } from "./GameTsconfig.js";
 import { jestModuleOf } from "./JestDetection.js";
 import type { EngineOptions } from "./Launcher.js";
 import { newestChange } from "./NewestChange.js";
@@ -23,7 +24,10 @@ import { githubAnnotations } from "./reporters/GithubReporter.js";
 import { jsonReport } from "./reporters/JsonReporter.js";
 import { junitReport } from "./reporters/JunitReporter.js";
 import { keepSpecsOutOfBuild } from "./SpecsOutOfBuild.js";
+import type { RunResults } from "./RunResults.js";
+import { isInside, isSpecLike } from "./SpecDiscovery.js";
 import { runSpecs } from "./SpecRun.js";
+import { reportCoverage } from "./CoverageReport.js";
 import { watchSpecs } from "./WatchSpecs.js";
 
 const PRIVATE_DIR = ".rbxts-runtime";
@@ -89,16 +93,25 @@ function loadConfig(root: string, flags: InitArgs, command: "test" | "init"): Co
 	return config;
 }
 
-/** The game's roblox-ts command line, or a clear failure when the game has none. */
-function gameCompiler(root: string): string {
+/** The game's roblox-ts: its command line and its package.json, or undefined when the game has none. */
+function findCompiler(root: string): { bin: string; manifest: string } | undefined {
 	try {
 		const require = createRequire(join(root, "package.json"));
 		const manifest = require.resolve("roblox-ts/package.json");
 		const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin: Record<string, string> }).bin.rbxtsc;
-		return join(dirname(manifest), bin);
+		return { bin: join(dirname(manifest), bin), manifest };
 	} catch {
+		return undefined;
+	}
+}
+
+/** The game's roblox-ts command line, or a clear failure when the game has none. */
+function gameCompiler(root: string): string {
+	const compiler = findCompiler(root);
+	if (compiler === undefined) {
 		fail("roblox-ts is not installed in this game; run `npm install --save-dev roblox-ts` first");
 	}
+	return compiler.bin;
 }
 
 /** Where this package's TestEZ lives (a dependency of the package). */
@@ -132,7 +145,7 @@ function retarget(node: RojoNode, moveTo: (path: string) => string): RojoNode {
 
 const normalize = (path: string) => path.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/$/, "");
 
-/** The game's compiler options (none when it has no tsconfig yet) and the folder of its sources (rootDir). */
+/** The game's compiler options as written (none when it has no tsconfig yet) and the folder of its sources, for init. */
 function gameCompilerOptions(tsconfigFile: string) {
 	const options = existsSync(tsconfigFile)
 		? ((readJson(tsconfigFile).compilerOptions ?? {}) as Record<string, unknown>)
@@ -140,25 +153,79 @@ function gameCompilerOptions(tsconfigFile: string) {
 	return { options, sourceDir: resolve(dirname(tsconfigFile), String(options.rootDir ?? "src")) };
 }
 
+/** The .ts files under `dir` (not .d.ts), recursively, skipping node_modules and dot folders. */
+function typescriptFiles(dir: string, keep: (path: string) => boolean = () => true): string[] {
+	const out: string[] = [];
+	if (!existsSync(dir)) return out;
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) out.push(...typescriptFiles(path, keep));
+		else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith(".d.ts") && keep(path)) out.push(path);
+	}
+	return out;
+}
+
+/** The scope folders of roblox-ts packages the game installed (node_modules/@rbxts, @rbxts-js, ...). */
+function packageScopes(root: string): string[] {
+	const modules = join(root, "node_modules");
+	if (!existsSync(modules)) return [];
+	return readdirSync(modules).filter((name) => /^@rbxts/.test(name));
+}
+
+/**
+ * A package's Rojo project (its tree a folder or module, not a DataModel) placed as a game would require it: under
+ * ReplicatedStorage, beside the include folder and the installed roblox-ts packages.
+ */
+function asGameTree(name: string, tree: RojoNode, root: string): RojoNode {
+	if (tree.$className === "DataModel") return tree;
+	const modules: RojoNode = { $className: "Folder" };
+	for (const scope of packageScopes(root)) modules[scope] = { $path: `node_modules/${scope}` };
+	return {
+		$className: "DataModel",
+		ReplicatedStorage: {
+			$className: "ReplicatedStorage",
+			rbxts_include: { $path: "include", node_modules: modules },
+			[name]: tree,
+		},
+	};
+}
+
 /**
  * Writes the private build's tsconfig and Rojo project under .rbxts-runtime/ for the game's current settings, and
- * returns where things are.
+ * returns where things are. Specs may sit next to the code (co-located in the source folder), in the specs folder,
+ * or both: co-located specs are compiled where the game's own Rojo project puts the sources, the specs folder is
+ * mounted under ServerScriptService.
  */
 function prepare(root: string, config: Config) {
 	const projectFile = resolve(root, config.project);
 	if (!existsSync(projectFile)) fail(`no Rojo project at ${config.project} (use --project)`);
 	const tsconfigFile = resolve(root, config.tsconfig);
 	if (!existsSync(tsconfigFile)) fail(`no tsconfig at ${config.tsconfig} (use --tsconfig)`);
+	let game: GameTsconfig;
+	try {
+		// The TypeScript of the game's roblox-ts reads the config, as its build will; without one, the game's own.
+		const typescript = gameTypescript(findCompiler(root)?.manifest ?? join(root, "package.json"));
+		game = readGameTsconfig(typescript, tsconfigFile);
+	} catch (err) {
+		fail((err as Error).message);
+	}
+	if (game.unknownIgnoreDeprecations !== undefined) {
+		process.stderr.write(
+			`rbxts-runtime: ${config.tsconfig} sets "ignoreDeprecations": "${game.unknownIgnoreDeprecations}", which roblox-ts's TypeScript ${game.version} does not know (TS5103); the test build leaves it out\n`,
+		);
+	}
+	const sourceDir = game.sourceDir;
 	const specsDir = resolve(root, config.specs);
-	if (!existsSync(specsDir)) fail(`no specs folder at ${config.specs} (run \`rbxts-runtime init\`, or use --specs)`);
+	// The default specs folder may be absent (specs next to the code); one named with --specs must exist.
+	if (!existsSync(specsDir) && config.specs !== "test") {
+		fail(`no specs folder at ${config.specs} (check --specs or rbxts-runtime.json)`);
+	}
+	const separateSpecs = existsSync(specsDir) && !isInside(sourceDir, specsDir) ? specsDir : undefined;
 	const privateDir = join(root, PRIVATE_DIR);
 	mkdirSync(privateDir, { recursive: true });
 
-	const { options: gameOptions, sourceDir } = gameCompilerOptions(tsconfigFile);
-	const tsconfigDir = dirname(tsconfigFile);
-	const outDir = normalize(relative(root, resolve(tsconfigDir, String(gameOptions.outDir ?? "out"))));
-	const rootDir = normalize(relative(root, sourceDir));
-	const specsRel = normalize(relative(root, specsDir));
+	const outDir = normalize(relative(root, game.outDir));
 	const testez = testezDir();
 	// roblox-ts expects the packages in node_modules beside its tsconfig: the private folder links to the game's.
 	const modulesLink = join(privateDir, "node_modules");
@@ -168,33 +235,32 @@ function prepare(root: string, config: Config) {
 	}
 	// Each type root twice: through the link (roblox-ts checks for node_modules/@rbxts beside its tsconfig) and by
 	// its real path (what imports resolve to, and what roblox-ts compares their scope with).
-	const typeRoots = ((gameOptions.typeRoots as string[] | undefined) ?? ["node_modules/@rbxts"]).flatMap((dir) => {
-		const fromRoot = normalize(relative(root, resolve(tsconfigDir, dir)));
-		const real = relative(privateDir, resolve(tsconfigDir, dir));
-		return fromRoot.startsWith("node_modules/") ? [fromRoot, real] : [real];
-	});
+	const typeRoots = (game.options.typeRoots ?? [join(dirname(tsconfigFile), "node_modules/@rbxts")]).flatMap(
+		(dir) => {
+			const fromRoot = normalize(relative(root, dir));
+			const real = relative(privateDir, dir);
+			return fromRoot.startsWith("node_modules/") ? [fromRoot, real] : [real];
+		},
+	);
 	const testezRoot = relative(privateDir, dirname(testez));
 	if (!typeRoots.includes(testezRoot)) typeRoots.push(testezRoot);
-	const types = [...((gameOptions.types as string[] | undefined) ?? ["types", "compiler-types"]), "testez/globals"];
-	// The game's compiler options, with every path made relative to the private folder, and the specs folder
-	// compiled beside the game's sources (rootDirs keeps their layout: out/<rootDir>/..., out/<specs>/...).
-	const inherited = { ...gameOptions };
-	delete inherited.rootDir;
-	const fromPrivate = (path: unknown) => relative(privateDir, resolve(tsconfigDir, String(path)));
-	const compilerOptions: Record<string, unknown> = {
-		...inherited,
-		rootDirs: [fromPrivate(sourceDir), fromPrivate(specsDir)],
-		outDir: "out",
-		typeRoots,
-		types,
-		declaration: false,
-		incremental: true,
-		tsBuildInfoFile: "out/tsconfig.tsbuildinfo",
-	};
-	if (gameOptions.baseUrl !== undefined) compilerOptions.baseUrl = fromPrivate(gameOptions.baseUrl);
+	const types = [...(game.options.types ?? ["types", "compiler-types"]), "testez/globals"];
+	// The game's files, and the specs: every file of the specs folder, and the spec files next to the code that the
+	// game's own build leaves out (a release tsconfig often excludes them).
+	const files = new Set(game.fileNames.map((file) => resolve(file)));
+	for (const file of typescriptFiles(sourceDir, isSpecLike)) files.add(file);
+	if (separateSpecs !== undefined) for (const file of typescriptFiles(separateSpecs)) files.add(file);
+	const extraRoots = separateSpecs === undefined ? [] : [separateSpecs];
+	// roblox-ts lays out out/ from the folder that holds every root.
+	const buildBase = commonFolder([sourceDir, ...extraRoots]);
+	const outOf = (folder: string) => normalize(`out/${relative(buildBase, folder).split(sep).join("/")}`);
 	writeFileSync(
 		join(privateDir, "tsconfig.json"),
-		JSON.stringify({ compilerOptions, include: [fromPrivate(sourceDir), fromPrivate(specsDir)] }, undefined, "\t"),
+		JSON.stringify(
+			privateTsconfig({ game, privateDir, extraRoots, files: [...files].sort(), typeRoots, types }),
+			undefined,
+			"\t",
+		),
 	);
 
 	// The game's tree, pointed at the private build; the specs and this package's TestEZ added.
@@ -203,32 +269,44 @@ function prepare(root: string, config: Config) {
 	const moveTo = (path: string) => {
 		const fromRoot = normalize(relative(root, resolve(projectDir, path)));
 		if (fromRoot === outDir || fromRoot.startsWith(`${outDir}/`)) {
-			return `out/${rootDir}${fromRoot.slice(outDir.length)}`;
+			return `${outOf(sourceDir)}${fromRoot.slice(outDir.length)}`;
 		}
 		if (fromRoot === "include") return "include";
 		return normalize(relative(privateDir, resolve(projectDir, path)));
 	};
-	const tree = retarget(project.tree, moveTo);
+	const tree = retarget(asGameTree(project.name ?? "game", project.tree, root), moveTo);
 	const services = tree as Record<string, RojoNode>;
-	services.ServerScriptService ??= { $className: "ServerScriptService" };
-	services.ServerScriptService.__Specs = { $path: `out/${specsRel}` };
+	if (separateSpecs !== undefined) {
+		services.ServerScriptService ??= { $className: "ServerScriptService" };
+		services.ServerScriptService.__Specs = { $path: outOf(separateSpecs) };
+	}
 	services.ReplicatedStorage ??= { $className: "ReplicatedStorage" };
 	services.ReplicatedStorage.__TestEZ = { $path: normalize(relative(privateDir, join(testez, "src"))) };
 	const testProject = join(privateDir, "test.project.json");
 	writeFileSync(testProject, JSON.stringify({ name: `${project.name ?? "game"}-specs`, tree }, undefined, "\t"));
 
-	return { root, privateDir, testProject, specsDir, sourceDir, specsRel, tsconfigFile, projectFile };
+	const specFolders = [sourceDir, ...extraRoots];
+	return {
+		root,
+		privateDir,
+		testProject,
+		specsDir,
+		sourceDir,
+		specFolders,
+		buildBase,
+		tsconfigFile,
+		projectFile,
+	};
 }
 
 type Prepared = ReturnType<typeof prepare>;
 
 /** Compiles the game and its specs into the private build with the game's roblox-ts; false when rbxtsc failed. */
 function build(root: string, prepared: Prepared, stdoutIsReport = false): boolean {
-	const compiler = gameCompiler(root);
 	const result = spawnSync(
 		process.execPath,
 		[
-			compiler,
+			gameCompiler(root),
 			"-p",
 			join(prepared.privateDir, "tsconfig.json"),
 			"--rojo",
@@ -257,10 +335,15 @@ function checkBuildAge(root: string, prepared: Prepared): void {
 	}
 }
 
-/** The game-relative .ts file of a spec module path ("ServerScriptService/__Specs/a/b.spec" -> "test/a/b.spec.ts"). */
-function specSource(specsRel: string, specFile: string): string {
-	const inside = specFile.replace(/^ServerScriptService\/__Specs\//, "");
-	return `${specsRel}/${inside}.ts`;
+/** The game-relative .ts file a spec module was compiled from, for reporters that need a file for every failure. */
+function specSource(prepared: Prepared, results: RunResults, specFile: string): { file: string } {
+	const luau = results.sources[specFile];
+	if (luau === undefined) return { file: specFile };
+	// roblox-ts writes index.ts as init.luau and index.spec.ts as init.spec.luau.
+	const fromOut = relative(join(prepared.privateDir, "out"), luau)
+		.replace(/\.luau?$/, ".ts")
+		.replace(/(^|[\\/])init(\.[^\\/]+)$/, "$1index$2");
+	return { file: normalize(relative(prepared.root, join(prepared.buildBase, fromOut))) };
 }
 
 /** Runs the specs once (or only `files`) and reports them; resolves with the exit code. */
@@ -268,36 +351,62 @@ function specSource(specsRel: string, specFile: string): string {
 const reportOnStdout = (args: TestArgs) =>
 	(args.reporter === "json" || args.reporter === "junit") && args.outputFile === undefined;
 
-async function runOnce(args: TestArgs, config: Config, prepared: Prepared, files?: string[]): Promise<number> {
+async function runOnce(
+	args: TestArgs,
+	config: Config,
+	prepared: Prepared,
+	files?: string[],
+): Promise<{ code: number; results: RunResults }> {
 	const options: EngineOptions = {
 		command: "test",
 		project: prepared.testProject,
 		tsconfig: join(prepared.privateDir, "tsconfig.json"),
 		jest: jestModuleOf(prepared.root),
 		verbose: args.verbose,
-		specRoots: files ?? ["ServerScriptService/__Specs"],
+		// The whole game: specs are wherever the game's Rojo project puts the files they were compiled from.
+		specRoots: ["."],
+		specSourceDir: join(prepared.privateDir, "out"),
 		testez: "ReplicatedStorage/__TestEZ",
 		timeout: args.timeout ?? config.timeout ?? DEFAULT_TIMEOUT,
+		// Jest's snapshots are written next to the specs' TypeScript, in the game's folder.
+		fileRoot: prepared.root,
+		ci: args.ci,
+		updateSnapshots: args.updateSnapshots,
 	};
+	if (args.coverage) options.coverage = { roots: [prepared.sourceDir] };
 	if (args.filter !== undefined) options.filter = args.filter;
 	if (args.timeLimit !== undefined) options.timeLimit = args.timeLimit;
 	if (args.seed !== undefined) options.seed = args.seed;
 	if (args.arg !== undefined) options.argument = args.arg;
+	if (files !== undefined) options.specFiles = files;
 	const stream = reportOnStdout(args) ? process.stderr : process.stdout;
 	const { code, results } = await runSpecs({ ...options, command: "test" }, (text) => stream.write(`${text}\n`), {
 		passWithNoTests: args.passWithNoTests,
+		maxWorkers: args.maxWorkers,
 	});
+	let coverageMet = true;
+	if (args.coverage) {
+		coverageMet = reportCoverage({
+			tsconfig: join(prepared.privateDir, "tsconfig.json"),
+			roots: [prepared.sourceDir],
+			counts: results.coverage,
+			directory: resolve(prepared.root, args.coverageDirectory ?? "coverage"),
+			threshold: args.coverageThreshold,
+			write: (text) => stream.write(`${text}\n`),
+			displayRoot: prepared.root,
+		});
+	}
 	let report: string | undefined;
 	if (args.reporter === "json") report = jsonReport(results, code === 0);
 	if (args.reporter === "junit") report = junitReport(results);
 	if (args.reporter === "github") {
-		process.stdout.write(githubAnnotations(results, (file) => ({ file: specSource(prepared.specsRel, file) })));
+		process.stdout.write(githubAnnotations(results, (file) => specSource(prepared, results, file)));
 	}
 	if (report !== undefined) {
 		if (args.outputFile === undefined) process.stdout.write(report);
 		else writeFileSync(resolve(args.outputFile), report);
 	}
-	return code;
+	return { code: code === 0 && !coverageMet ? 1 : code, results };
 }
 
 async function test(root: string, args: TestArgs) {
@@ -312,19 +421,29 @@ async function test(root: string, args: TestArgs) {
 		if (!args.watch) process.exit(1);
 	}
 	if (args.watch) {
+		// The tree path of each compiled spec, from the last run, for rerunning the spec files a change affects.
+		const treeOf = new Map<string, string>();
 		await watchSpecs({
-			watched: [prepared.sourceDir, prepared.specsDir],
+			watched: prepared.specFolders,
 			specsDir: prepared.specsDir,
-			rebuild: () => build(root, prepared, reportOnStdout(args)),
-			run: (files) => runOnce(args, config, prepared, files),
-			specPath: (file) =>
-				`ServerScriptService/__Specs/${relative(prepared.specsDir, file)
-					.replace(/\\/g, "/")
-					.replace(/\.tsx?$/, "")}`,
+			rebuild: () => build(root, prepare(root, config), reportOnStdout(args)),
+			run: async (files) => {
+				const { code, results } = await runOnce(args, config, prepared, files);
+				for (const [tree, luau] of Object.entries(results.sources)) treeOf.set(luau, tree);
+				return code;
+			},
+			specPath: (file) => {
+				const luau = join(prepared.privateDir, "out", relative(prepared.buildBase, file)).replace(
+					/(index)?\.tsx?$/,
+					(_, index?: string) =>
+						index !== undefined && /[\\/]index\.tsx?$/.test(file) ? "init.luau" : ".luau",
+				);
+				return treeOf.get(luau) ?? luau;
+			},
 		});
 		return;
 	}
-	process.exitCode = await runOnce(args, config, prepared);
+	process.exitCode = (await runOnce(args, config, prepared)).code;
 }
 
 /** The first spec of a game that uses ProfileService: a crashed server's profile taken over by another server. */

@@ -3,13 +3,15 @@
  * directory scans, chunk compilation, stdout and a real clock for benchmarks. Only strings, numbers and booleans
  * cross the boundary, because luau-web converts tables lossily.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { instrumentLuau } from "./CoverageInstrument.js";
 import { guardLoops } from "./LoopGuard.js";
 import { loadLuauWeb, type LuauStateLike } from "./LuauVm.js";
 import { modelForEngine } from "./Rbxm.js";
 import type { EngineEvent } from "./RunResults.js";
+import { isInside, isSpecLike } from "./SpecDiscovery.js";
 import { TsLocations } from "./TsLocations.js";
 
 export const ENGINE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "engine");
@@ -50,12 +52,17 @@ export function scanTree(root: string): string | undefined {
 
 export interface EngineOptions {
 	/** "emulated" prints, as JSON, what the runtime emulates (runtime/host/EmulatedList.ts). */
-	command: "test" | "run" | "emulated";
+	command: "test" | "run" | "emulated" | "discover";
 	project: string;
 	filter?: string;
 	verbose?: boolean;
 	showErrors?: boolean;
+	/** Where to look for spec modules (tree paths; "." is the whole game). */
 	specRoots?: string[];
+	/** Only modules mounted from files under this folder are specs (the private build's out/). */
+	specSourceDir?: string;
+	/** The spec modules to run, chosen by the host (runtime/host/SpecDiscovery.ts); each worker gets one. */
+	specFiles?: string[];
 	testez?: string;
 	/** Passed to the script as Runtime.argument(). */
 	argument?: string;
@@ -69,6 +76,14 @@ export interface EngineOptions {
 	jest?: string;
 	/** The tsconfig of the roblox-ts build that runs: places in its Luau are then printed as TypeScript lines. */
 	tsconfig?: string;
+	/** The folder whose files FileSystemService may touch (Jest's snapshots); default: the Rojo project's folder. */
+	fileRoot?: string;
+	/** Jest's --ci: snapshots a test has none of are not written, and fail. */
+	ci?: boolean;
+	/** Jest's -u: snapshots that do not match are rewritten, obsolete ones removed. */
+	updateSnapshots?: boolean;
+	/** --coverage: the folders of the TypeScript whose compiled Luau gets counters (spec files never do). */
+	coverage?: { roots: string[] };
 }
 
 /**
@@ -85,6 +100,14 @@ export async function runEngine(
 	const holder: { state?: LuauStateLike } = {};
 	const modelStrings: string[] = [];
 	const locations = options.tsconfig === undefined ? undefined : TsLocations.load(options.tsconfig);
+	const fileRoot = resolve(options.fileRoot ?? dirname(options.project));
+	const coverageRoots = options.coverage?.roots.map((root) => resolve(root));
+	/** Whether a Luau file of the build was compiled from the game's TypeScript under --coverage's roots. */
+	const covered = (luauPath: string) => {
+		if (coverageRoots === undefined) return false;
+		const tsFile = locations?.sourceOf(luauPath);
+		return tsFile !== undefined && !isSpecLike(tsFile) && coverageRoots.some((root) => isInside(root, tsFile));
+	};
 	const host = {
 		readFile(path: string): string | undefined {
 			try {
@@ -99,7 +122,10 @@ export async function runEngine(
 		// `guard`: game and spec chunks get the watchdog's loop checks (line structure kept, so places still map);
 		// `path`: the file the chunk was read from, whose places are then named in TypeScript.
 		compile: (source: string, chunkname: string, guard?: boolean, path?: string | null) => {
-			if (typeof path === "string") locations?.noteChunk(chunkname, path);
+			if (typeof path === "string") {
+				locations?.noteChunk(chunkname, path);
+				if (covered(path)) source = instrumentLuau(source, resolve(path)).source;
+			}
 			return holder.state!.loadstring(guard === true ? guardLoops(source) : source, chunkname, false);
 		},
 		write: locations === undefined ? write : (text: string) => write(locations.rewrite(text)),
@@ -108,6 +134,24 @@ export async function runEngine(
 			event(locations === undefined ? parsed : locations.mapEvent(parsed));
 		},
 		wallClock: () => performance.now(),
+		// FileSystemService and CoreScriptSyncService (runtime/engine/FileSystem.luau), for Jest's snapshots.
+		fileAccess: (path: string) => {
+			const rel = relative(fileRoot, resolve(path));
+			return rel.startsWith("..") || isAbsolute(rel)
+				? `${path} is outside the game's folder (${fileRoot}), which the runtime keeps scripts to`
+				: "";
+		},
+		fileKind: (path: string) => {
+			const stat = statSync(path, { throwIfNoEntry: false });
+			return stat === undefined ? "none" : stat.isDirectory() ? "directory" : "file";
+		},
+		writeFile: (path: string, text: string) => writeFileSync(path, text),
+		createDirectories: (path: string) => mkdirSync(path, { recursive: true }),
+		removeFile: (path: string) => rmSync(path),
+		scriptFilePath: (luauPath: string, name: string) => {
+			const file = locations?.sourceOf(luauPath) ?? luauPath;
+			return join(dirname(file), name).split("\\").join("/");
+		},
 	};
 	const state = await LuauState.createAsync({});
 	holder.state = state;

@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { threadId } from "node:worker_threads";
 
 /** The largest heap we let the VM grow to: the glue uses signed 32-bit pointers, so 2 GiB less one page. */
 export const MAX_HEAP_BYTES = 2 * 1024 * 1024 * 1024 - 65536;
@@ -143,7 +144,7 @@ export function loadLuauWeb(): Promise<LuauModule> {
 				selector,
 				() => 'let InternalLuauWasmModule = (await import("./Luau.Web.Asyncify.mjs")).default\n',
 			);
-			const suffix = `.${process.pid}.tmp`;
+			const suffix = `.${process.pid}.${threadId}.tmp`;
 			writeFileSync(gluePath + suffix, patchGlue(glue));
 			renameSync(gluePath + suffix, gluePath);
 			writeFileSync(indexPath + suffix, patchedIndex);

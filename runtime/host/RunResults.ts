@@ -38,8 +38,25 @@ export interface FileError {
 	codeFrame?: string;
 }
 
+/** What Jest did with one spec file's snapshots (its `__snapshots__/<spec>.snap.lua` file). */
+export interface SnapshotSummary {
+	file: string;
+	added: number;
+	matched: number;
+	unmatched: number;
+	updated: number;
+	/** Snapshots of the file that no test checked; -u removes them. */
+	obsolete: string[];
+	/** The obsolete snapshots this run removed (-u). */
+	removedKeys: string[];
+	/** "file" when -u removed the whole snapshot file (no test of it checks a snapshot any more). */
+	removed?: "file";
+}
+
 export type EngineEvent =
 	| { type: "start"; files: string[] }
+	| ({ type: "snapshots" } & SnapshotSummary)
+	| { type: "coverage"; counts: Record<string, number[]> }
 	| { type: "fileStart"; file: string }
 	| ({ type: "test" } & TestResult)
 	| ({ type: "fileError" } & FileError);
@@ -95,6 +112,11 @@ export class RunResults {
 	files: string[] = [];
 	tests: TestResult[] = [];
 	fileErrors: FileError[] = [];
+	snapshots: SnapshotSummary[] = [];
+	/** --coverage's counters, by Luau file, summed over every run. */
+	coverage = new Map<string, number[]>();
+	/** The Luau file each spec module was mounted from, by its tree path. */
+	sources: Record<string, string> = {};
 
 	add(event: EngineEvent): void {
 		if (event.type === "start") {
@@ -103,6 +125,20 @@ export class RunResults {
 			this.tests.push(withoutType(event));
 		} else if (event.type === "fileError") {
 			this.fileErrors.push(withoutType(event));
+		} else if (event.type === "coverage") {
+			for (const [file, counts] of Object.entries(event.counts)) {
+				const sum = this.coverage.get(file) ?? [];
+				counts.forEach((count, i) => (sum[i] = (sum[i] ?? 0) + count));
+				this.coverage.set(file, sum);
+			}
+		} else if (event.type === "snapshots") {
+			// An empty Luau table crosses as {}: the lists are read as lists whatever they came as.
+			const list = (value: unknown) => (Array.isArray(value) ? (value as string[]) : []);
+			this.snapshots.push({
+				...withoutType(event),
+				obsolete: list(event.obsolete),
+				removedKeys: list(event.removedKeys),
+			});
 		}
 	}
 

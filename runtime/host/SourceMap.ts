@@ -313,7 +313,7 @@ function reportedLine(ts: typeof TS, file: TS.SourceFile, pos: number): number {
  * For each Luau line (index = line number), the TypeScript line it came from; 0 where nothing is known (the
  * roblox-ts header above the first mapped line).
  */
-export function mapLines(ts: typeof TS, tsFileName: string, tsText: string, luauText: string): number[] {
+export function mapLines(ts: typeof TS, tsFileName: string, tsText: string, luauText: string, fill = true): number[] {
 	const file = ts.createSourceFile(tsFileName, tsText, ts.ScriptTarget.Latest, true);
 	const from = typescriptTokens(ts, file);
 	const to = luauTokens(luauText);
@@ -327,6 +327,7 @@ export function mapLines(ts: typeof TS, tsFileName: string, tsText: string, luau
 		// The first matched token of a Luau line stands for the line.
 		if (lines[luauLine] === 0) lines[luauLine] = reportedLine(ts, file, from[i].pos!);
 	}
-	for (let line = 1; line <= lineCount; line++) if (lines[line] === 0) lines[line] = lines[line - 1];
+	// Unmatched lines take the line above (a place in an error must name some line); coverage wants only matches.
+	if (fill) for (let line = 1; line <= lineCount; line++) if (lines[line] === 0) lines[line] = lines[line - 1];
 	return lines;
 }

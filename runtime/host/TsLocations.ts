@@ -3,7 +3,7 @@
  * (`test/purchase.spec.ts:16`): in the runner's results, each failure with the first place it names and a few lines
  * of that TypeScript around it, and in the game's output.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type * as TS from "typescript";
@@ -19,7 +19,7 @@ interface Mapped {
 }
 
 /** The TypeScript compiler the game builds with (any roblox-ts game has one), else the one beside this package. */
-function loadTypescript(fromDir: string): typeof TS | undefined {
+export function loadTypescript(fromDir: string): typeof TS | undefined {
 	for (const base of [join(fromDir, "package.json"), import.meta.url]) {
 		try {
 			return createRequire(base)("typescript") as typeof TS;
@@ -113,12 +113,32 @@ export class TsLocations {
 		);
 	}
 
+	/** Every Luau file of the build's output with the TypeScript file it was compiled from. */
+	compiledFiles(): Array<{ luau: string; ts: string }> {
+		const out: Array<{ luau: string; ts: string }> = [];
+		const walk = (dir: string) => {
+			for (const entry of readdirSync(dir, { withFileTypes: true })) {
+				const path = join(dir, entry.name);
+				if (entry.isDirectory()) walk(path);
+				else if (/\.luau?$/.test(entry.name)) {
+					const ts = this.sourceOf(path);
+					if (ts !== undefined) out.push({ luau: path, ts });
+				}
+			}
+		};
+		if (existsSync(this.outDir)) walk(this.outDir);
+		return out.sort((a, b) => (a.ts < b.ts ? -1 : 1));
+	}
+
 	/** The TypeScript file a Luau file was compiled from, if it is part of this build. */
 	sourceOf(luauPath: string): string | undefined {
 		const rel = relative(this.outDir, resolve(luauPath));
 		if (rel.startsWith("..") || !/\.luau?$/.test(rel)) return undefined;
 		const tail = rel.replace(/\.luau?$/, "");
-		const indexTail = /(^|[\\/])init$/.test(tail) ? tail.replace(/init$/, "index") : undefined;
+		// roblox-ts writes index.ts as init.luau, and index.spec.ts as init.spec.luau.
+		const indexTail = /(^|[\\/])init(\.[^\\/]+)?$/.test(tail)
+			? tail.replace(/init(\.[^\\/]+)?$/, (_, rest?: string) => `index${rest ?? ""}`)
+			: undefined;
 		for (const base of this.bases) {
 			for (const stem of indexTail === undefined ? [tail] : [tail, indexTail]) {
 				for (const ext of [".ts", ".tsx"]) {
@@ -216,7 +236,7 @@ interface TsPlace {
 const FRAME = /^(\s*)(\S+:\d+)(?: function (\S+))?$/;
 
 /** Frames of the test frameworks (TestEZ; jest-lua and its packages) and of the engine. */
-const INTERNAL_FRAME = /testez|@jsdotlua|^engine\//i;
+const INTERNAL_FRAME = /testez|@jsdotlua|@rbxts-js|jest-vendor|^engine\//i;
 
 /**
  * A failure's traceback without the framework's and engine's frames, each remaining frame indented under the

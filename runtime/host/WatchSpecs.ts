@@ -24,7 +24,7 @@ export interface WatchOptions {
 	settleMs?: number;
 }
 
-const isSpec = (file: string) => /\.spec\.tsx?$/.test(file);
+const isSpec = (file: string) => /\.(spec|test)\.tsx?$/.test(file) || /[\\/]__tests__[\\/]/.test(file);
 
 /** The spec files that import (directly or not) one of `changed`; undefined when a change reaches none of them. */
 export function affectedSpecs(folders: string[], changed: string[]): string[] | undefined {

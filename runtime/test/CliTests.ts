@@ -117,7 +117,7 @@ export const cliTests: HostTest[] = [
 				const refused: Array<[string[], RegExp]> = [
 					[["test", "--wtch"], /Unknown option '--wtch'\. Did you mean --watch\?/],
 					[["test", "--json"], /Unknown option '--json'/],
-					[["test", "--coverage"], /Unknown option '--coverage'/],
+					[["test", "--covrage"], /Unknown option '--covrage'. Did you mean --coverage\?/],
 					[["test", "--verbose=1"], /Option '--verbose' does not take an argument/],
 					[["test", "--seed", "abc"], /--seed must be an integer, got "abc"/],
 					[["test", "--time-limit", "-5"], /Option '--time-limit' argument is ambiguous/],

@@ -19,6 +19,7 @@ import { gameTests } from "./GameTests.js";
 import { readmeWithList } from "../host/EmulatedList.js";
 import { lineMapTests, removeLineMapTemps } from "./LineMapTests.js";
 import { rbxmTests } from "./RbxmTests.js";
+import { layoutTests } from "./LayoutTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -295,6 +296,7 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 		for (const [name, run] of [
 			...hostTests,
 			...cliTests,
+			...layoutTests,
 			...lineMapTests,
 			...rbxmTests,
 			...packageTests,

@@ -100,4 +100,16 @@ export = () => {
 			});
 		});
 	});
+
+	describe("HttpService:JSONEncode", () => {
+		it("writes an Instance or a function inside a table as null, as Roblox does (rbxts-expect's messages rely on it)", () => {
+			const http = game.GetService("HttpService");
+			const part = new Instance("Part");
+			expect(http.JSONEncode([1, part, 3])).to.equal("[1,null,3]");
+			expect(http.JSONEncode({ part, fn: () => 1, n: 2 })).to.equal('{"fn":null,"n":2,"part":null}');
+			// A DataStore still refuses both: the same JSON rules, but storing an Instance is an error there.
+			const store = game.GetService("DataStoreService").GetDataStore("Refuses");
+			expectError(() => store.SetAsync("k", [part]), "Instance");
+		});
+	});
 };

@@ -5,6 +5,8 @@ export interface DefaultReporterOptions {
 	verbose?: boolean;
 	/** Where the runner looked for specs, for the "no spec files" message. */
 	specRoots?: string[];
+	/** What the runner looked for there (runtime/host/SpecDiscovery.ts). */
+	lookedFor?: () => string;
 }
 
 /** "12.5 s virtual, 40 ms": a test's virtual and real time. */
@@ -13,6 +15,42 @@ export function timesOf(test: TestResult): string {
 	if (test.virtualSeconds !== undefined) parts.push(`${Number(test.virtualSeconds.toFixed(3))} s virtual`);
 	if (test.realMs !== undefined) parts.push(`${Math.round(test.realMs)} ms`);
 	return parts.join(", ");
+}
+
+/** Jest's snapshot summary: the counts, then each file's obsolete snapshots by name. */
+export function snapshotLines(results: RunResults): string[] {
+	const all = results.snapshots;
+	if (all.length === 0) return [];
+	const sum = (key: "added" | "matched" | "unmatched" | "updated") => all.reduce((n, s) => n + s[key], 0);
+	const obsolete = all.reduce((n, s) => n + s.obsolete.length, 0);
+	const removed = all.reduce((n, s) => n + s.removedKeys.length, 0);
+	const parts = [
+		[sum("unmatched"), "failed"],
+		[sum("added"), "written"],
+		[sum("updated"), "updated"],
+		[obsolete, "obsolete"],
+		[removed, "removed"],
+		[sum("matched"), "passed"],
+	]
+		.filter(([count]) => (count as number) > 0)
+		.map(([count, word]) => `${count} ${word}`);
+	const lines = [`Snapshots: ${parts.length > 0 ? parts.join(", ") : "none checked"}`];
+	for (const summary of all) {
+		if (summary.obsolete.length > 0) {
+			lines.push(
+				`  ${summary.obsolete.length} obsolete in ${summary.file} (run with -u to remove): ${summary.obsolete.map((key) => `"${key}"`).join(", ")}`,
+			);
+		}
+		if (summary.removedKeys.length > 0) {
+			lines.push(
+				`  ${summary.removedKeys.length} obsolete removed from ${summary.file}: ${summary.removedKeys.map((key) => `"${key}"`).join(", ")}`,
+			);
+		}
+		if (summary.removed === "file")
+			lines.push(`  removed the snapshot file of ${summary.file} (no test checks it)`);
+	}
+	if (sum("unmatched") > 0) lines.push("  Inspect the failures above, or run with -u to update the snapshots.");
+	return lines;
 }
 
 const MARKS: Record<TestResult["status"], string> = { passed: "ok  ", failed: "FAIL", skipped: "skip" };
@@ -61,8 +99,14 @@ export class DefaultReporter {
 		this.endFile(results);
 		results.failures().forEach((failure, i) => this.write(`\nFAIL ${i + 1}) ${formatFailure(failure)}`));
 		if (results.files.length === 0) {
-			this.write(`no spec files found under ${(this.options.specRoots ?? ["ServerScriptService"]).join(", ")}`);
+			const where = (this.options.specRoots ?? ["ServerScriptService"]).map((root) =>
+				root === "." ? "the game" : root,
+			);
+			const what = this.options.lookedFor?.() ?? "modules named *.spec";
+			this.write(`no spec files found: looked for ${what} in ${where.join(", ")}`);
 		}
+		const snapshots = snapshotLines(results);
+		if (snapshots.length > 0) this.write(`\n${snapshots.join("\n")}`);
 		if (note !== undefined) this.write(`\n${note}`);
 		const { passed, failed, skipped } = results.totals();
 		this.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
