@@ -69,6 +69,14 @@ export interface EngineOptions {
 	jest?: string;
 	/** The tsconfig of the roblox-ts build that runs: places in its Luau are then printed as TypeScript lines. */
 	tsconfig?: string;
+	/** Unix seconds at the world's virtual time 0 (`run` only; default 2026-01-01T00:00:00Z). */
+	epoch?: number;
+	/**
+	 * Answers `Runtime.bridge(message)` (`run` only): the world stands still until the promise settles, so a host
+	 * program can read or change it between steps of virtual time (admin/test/WorldSession.ts). Never sent to Luau as
+	 * an option: only strings cross.
+	 */
+	bridge?: (message: string) => Promise<string>;
 }
 
 /**
@@ -108,11 +116,13 @@ export async function runEngine(
 			event(locations === undefined ? parsed : locations.mapEvent(parsed));
 		},
 		wallClock: () => performance.now(),
+		bridge: options.bridge,
 	};
 	const state = await LuauState.createAsync({});
 	holder.state = state;
 	const bootSource = readFileSync(join(ENGINE_DIR, "Boot.luau"), "utf8");
 	const boot = state.loadstring(bootSource, "=engine/Boot", true) as (...args: unknown[]) => Promise<unknown[]>;
+	// JSON leaves the bridge function out.
 	const result = await boot(host, ENGINE_DIR, JSON.stringify(options));
 	const code = Array.isArray(result) ? result[0] : result;
 	return typeof code === "number" ? code : 1;
