@@ -116,7 +116,9 @@ export async function runEngine(
 			event(locations === undefined ? parsed : locations.mapEvent(parsed));
 		},
 		wallClock: () => performance.now(),
-		bridge: options.bridge,
+		// luau-web hands Luau a table for an undefined property: the flag says whether there is a bridge.
+		hasBridge: options.bridge !== undefined,
+		bridge: options.bridge ?? (async () => ""),
 	};
 	const state = await LuauState.createAsync({});
 	holder.state = state;
