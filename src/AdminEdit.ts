@@ -116,7 +116,10 @@ function add(root: Container, path: string, value: unknown) {
 	const copy = deepCopy(value) as defined;
 	if (parent.get(token) === undefined && isArray(parent) && (token === "-" || arrayIndex(token) !== undefined)) {
 		const list = parent as unknown as defined[];
-		if (token === "-") return void list.push(copy);
+		if (token === "-") {
+			list.push(copy);
+			return;
+		}
 		const index = arrayIndex(token)!;
 		if (index > list.size()) error(`"add" at "${path}": index ${index} is past the end (${list.size()})`, 0);
 		return list.insert(index, copy);

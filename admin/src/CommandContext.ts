@@ -76,7 +76,9 @@ export class CommandContext {
 				"NOT_A_PROFILE",
 			);
 		}
-		return { entry, ...read, lock: readLock(read.profile.MetaData, this.nowSeconds()) };
+		// An earlier revision's lock is read as of that revision: whether it is dead now says nothing about it.
+		const at = revision !== undefined ? Date.parse(entry.revisionCreateTime) / 1000 : this.nowSeconds();
+		return { entry, ...read, lock: readLock(read.profile.MetaData, at) };
 	}
 
 	/**

@@ -62,10 +62,10 @@ function errorWords(body: unknown, text: string): { code?: string; message?: str
 		const record = body as Record<string, unknown>;
 		if (Array.isArray(record.errors) && typeof record.errors[0] === "object") {
 			const first = record.errors[0] as Record<string, unknown>;
-			return { message: typeof first.message === "string" ? first.message : undefined };
+			return { message: typeof first.message === "string" ? first.message.replace(/\.$/, "") : undefined };
 		}
 		const code = typeof record.code === "string" ? record.code : (record.error as string | undefined);
-		return { code, message: typeof record.message === "string" ? record.message : undefined };
+		return { code, message: typeof record.message === "string" ? record.message.replace(/\.$/, "") : undefined };
 	}
 	return { message: text.trim() === "" ? undefined : text.trim().slice(0, 200) };
 }

@@ -42,7 +42,7 @@ const WRITE_TRIES = 5;
 
 function routeOf(ctx: CommandContext, current: LoadedProfile): Route {
 	const { lock } = current;
-	if (lock.state === "released" || current.dataless) return "direct";
+	if (lock.state === "released") return "direct";
 	if (lock.state === "held") return "globalUpdate";
 	if (ctx.flags.force !== true) {
 		throw CliError.refused(
@@ -75,6 +75,12 @@ interface Prepared {
 
 async function prepare(ctx: CommandContext, plan: EditPlan): Promise<Prepared> {
 	const current = await ctx.load();
+	if (current.dataless) {
+		// Writing Data into such a key would make a profile without the MetaData a load needs.
+		throw CliError.refused(
+			`${ctx.entryName()} holds only global updates: the player has not joined since they were sent, so there is no Data to change yet.`,
+		);
+	}
 	const route = routeOf(ctx, current);
 	const made = await plan.newData(current);
 	if ("problem" in made) {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliIo } from "../src/CliIo.js";
 import { runCli } from "../src/Main.js";
+import type { ProfileValue } from "../src/ProfileValue.js";
 import { OpenCloudStandIn, type StandInKey } from "./OpenCloudStandIn.js";
 import { WorldSession } from "./WorldSession.js";
 
@@ -41,6 +42,8 @@ export interface RunOptions {
 	stdin?: string;
 	cwd?: string;
 	baseUrl?: string;
+	/** Pass --universe (default true): false leaves it to the config file. */
+	universe?: boolean;
 }
 
 export interface Fixture {
@@ -50,7 +53,7 @@ export interface Fixture {
 	dir: string;
 	run: (args: string[], options?: RunOptions) => Promise<RunResult>;
 	/** The profile as the DataStore holds it now. */
-	stored: (key: string) => Promise<{ version: string; value: Record<string, any> } | undefined>;
+	stored: (key: string) => Promise<{ version: string; value: ProfileValue } | undefined>;
 }
 
 export async function withFixture(body: (fixture: Fixture) => Promise<void>): Promise<void> {
@@ -73,7 +76,8 @@ export async function withFixture(body: (fixture: Fixture) => Promise<void>): Pr
 				sleep: (ms) => world.advance(ms / 1000).then(() => undefined),
 				fetch: globalThis.fetch,
 			};
-			const argv = [...args, "--universe", UNIVERSE, "--base-url", options.baseUrl ?? baseUrl];
+			const universe = options.universe === false ? [] : ["--universe", UNIVERSE];
+			const argv = [...args, ...universe, "--base-url", options.baseUrl ?? baseUrl];
 			const code = await runCli(argv, io, async () => options.stdin ?? "");
 			const stdout = out.join("\n");
 			let json: Record<string, unknown> | undefined;
@@ -87,7 +91,7 @@ export async function withFixture(body: (fixture: Fixture) => Promise<void>): Pr
 			);
 			const latest = history[history.length - 1];
 			if (latest === undefined || latest.info.deleted) return undefined;
-			return { version: latest.info.version, value: JSON.parse(latest.json!) as Record<string, any> };
+			return { version: latest.info.version, value: JSON.parse(latest.json!) as ProfileValue };
 		};
 		await body({ world, standIn, baseUrl, dir, run, stored });
 	} finally {

@@ -4,9 +4,11 @@
  * stand-in in front of its DataStore, and the command run in-process.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onlinePlayer, STORE, withFixture, type Fixture } from "./AdminFixture.js";
+import { REPO_ROOT } from "./WorldSession.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -48,7 +50,10 @@ export const adminTests: HostTest[] = [
 				assert.equal(result.code, 0, result.stderr);
 				assert.match(result.stdout, /held by job [0-9a-f-]+ \(place 1818, session 1\)/);
 				assert.match(result.stdout, /last written by its holder \d+ s ago; dead by the 30-minute rule from/);
-				assert.match(result.stdout, /heartbeat: unknown .*ProfileService_Heartbeat, which Open Cloud cannot read/);
+				assert.match(
+					result.stdout,
+					/heartbeat: unknown .*ProfileService_Heartbeat, which Open Cloud cannot read/,
+				);
 				assert.match(result.stdout, /UserIds: 1001/);
 				assert.match(result.stdout, /"Coins": 25/);
 				assert.match(result.stdout, /Size: \d+ B of the 4 MB limit/);
@@ -58,6 +63,13 @@ export const adminTests: HostTest[] = [
 				const missing = await fixture.run(["view", STORE, "Player_9"]);
 				assert.equal(missing.code, 4);
 				assert.match(missing.stderr, /There is no "Player_9" in data store "PlayerData"/);
+				await fixture.world.command("dsWrite", { store: STORE, key: "Settings", json: '{"Motd":"hi"}' });
+				const other = await fixture.run(["view", STORE, "Settings"]);
+				assert.equal(other.code, 0, other.stderr);
+				assert.match(
+					other.stdout,
+					/is not a ProfileService profile: .*\n.*It holds:\n {2}\{\n {4}"Motd": "hi"/,
+				);
 			}),
 	],
 	[
@@ -100,7 +112,12 @@ export const adminTests: HostTest[] = [
 					gifted = true;
 					const stored = (await fixture.stored(KEY))!.value;
 					stored.GlobalUpdates = [1, [[1, 1, false, { Type: "Gift", Item: "Hat" }]]];
-					await fixture.world.command("dsWrite", { store: STORE, key: KEY, json: JSON.stringify(stored), userIds: [1001] });
+					await fixture.world.command("dsWrite", {
+						store: STORE,
+						key: KEY,
+						json: JSON.stringify(stored),
+						userIds: [1001],
+					});
 				};
 				const rolled = await fixture.run(["rollback", STORE, KEY, "--version", target, "--yes"]);
 				assert.equal(rolled.code, 0, rolled.stderr);
@@ -118,9 +135,19 @@ export const adminTests: HostTest[] = [
 					await fixture.world.command("giveCoins", { server: "Game", userId: 1001, amount: 5 });
 					await fixture.world.advance(31);
 				};
-				const refused = await fixture.run(["rollback", STORE, KEY, "--version", revisions[0].revisionId, "--yes"]);
+				const refused = await fixture.run([
+					"rollback",
+					STORE,
+					KEY,
+					"--version",
+					revisions[0].revisionId,
+					"--yes",
+				]);
 				assert.equal(refused.code, 5, refused.stderr);
-				assert.match(refused.stderr, /A game server saved .* after it was read \(a server holds it now\)\. Nothing was written/);
+				assert.match(
+					refused.stderr,
+					/A game server saved .* after it was read \(a server holds it now\)\. Nothing was written/,
+				);
 				assert.equal((await fixture.stored(KEY))!.value.Data.Coins, 0);
 				assert.equal((await liveData(fixture)).Data.Coins, 5);
 			}),
@@ -131,7 +158,11 @@ export const adminTests: HostTest[] = [
 			withFixture(async (fixture) => {
 				await offlinePlayer(fixture, [10]);
 				const before = (await fixture.stored(KEY))!.version;
-				const patch = writeFile(fixture, "refund.json", '[{"op":"test","path":"/Coins","value":10},{"op":"replace","path":"/Coins","value":110},{"op":"add","path":"/Items/-","value":"Refund"}]');
+				const patch = writeFile(
+					fixture,
+					"refund.json",
+					'[{"op":"test","path":"/Coins","value":10},{"op":"replace","path":"/Coins","value":110},{"op":"add","path":"/Items/-","value":"Refund"}]',
+				);
 				const dry = await fixture.run(["edit", STORE, KEY, "--patch", patch, "--dry-run"]);
 				assert.equal(dry.code, 0, dry.stderr);
 				assert.match(dry.stdout, /~ Coins: 10 → 110\n {2}\+ Items\[0\]: "Refund"/);
@@ -164,9 +195,12 @@ export const adminTests: HostTest[] = [
 					played = true;
 					await fixture.world.command("giveCoins", { server: "Game", userId: 1001, amount: 7 });
 				};
-				const edited = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes", "--reason", "ticket 4411"], {
-					stdin: '[{"op":"add","path":"/Items/-","value":"Sword"}]',
-				});
+				const edited = await fixture.run(
+					["edit", STORE, KEY, "--patch", "-", "--yes", "--reason", "ticket 4411"],
+					{
+						stdin: '[{"op":"add","path":"/Items/-","value":"Sword"}]',
+					},
+				);
 				assert.equal(edited.code, 0, edited.stderr);
 				assert.match(edited.stdout, /sends the change as a global update/);
 				assert.match(edited.stdout, /Applied by the game \(job [0-9a-f-]+\)/);
@@ -199,7 +233,10 @@ export const adminTests: HostTest[] = [
 				const script = writeFile(fixture, "double.mjs", "export default (data) => { data.Coins *= 2; };\n");
 				const edited = await fixture.run(["edit", STORE, KEY, "--script", script, "--yes"]);
 				assert.equal(edited.code, 5, edited.stdout + edited.stderr);
-				assert.match(edited.stderr, /The game refused the edit, and changed nothing: "test" failed at "\/Coins": the live value is 17, the edit expected 10/);
+				assert.match(
+					edited.stderr,
+					/The game refused the edit, and changed nothing: "test" failed at "\/Coins": the live value is 17, the edit expected 10/,
+				);
 				assert.deepEqual((await liveData(fixture)).Data.Coins, 17);
 			}),
 	],
@@ -225,7 +262,10 @@ export const adminTests: HostTest[] = [
 				const stored = (await fixture.stored(KEY))!.value;
 				assert.equal(stored.Data.Coins, 50);
 				assert.deepEqual(stored.GlobalUpdates[1], []);
-				assert.equal(stored.MetaData.MetaTags.ProfileServiceAdmin[0].Result, "applied");
+				assert.equal(
+					(stored.MetaData.MetaTags!.ProfileServiceAdmin as Array<{ Result: string }>)[0].Result,
+					"applied",
+				);
 			}),
 	],
 	[
@@ -251,13 +291,21 @@ export const adminTests: HostTest[] = [
 				await onlinePlayer(fixture.world, 1001);
 				const refused = await fixture.run(["unlock", STORE, KEY, "--yes"]);
 				assert.equal(refused.code, 5);
-				assert.match(refused.stderr, /Not unlocked: the lock .* may be live .* It becomes dead at 2026-01-01T00:\d\d:\d\dZ/);
+				assert.match(
+					refused.stderr,
+					/Not unlocked: the lock .* may be live .* It becomes dead at 2026-01-01T00:\d\d:\d\dZ/,
+				);
 				assert.match(refused.stderr, /heartbeat cannot be read over Open Cloud/);
 				await fixture.world.command("crash", { server: "Game" });
 				await fixture.world.advance(31 * 60);
-				const forced = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes"], { stdin: '[{"op":"replace","path":"/Coins","value":1}]' });
+				const forced = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes"], {
+					stdin: '[{"op":"replace","path":"/Coins","value":1}]',
+				});
 				assert.equal(forced.code, 5);
-				assert.match(forced.stderr, /The lock .* is dead: its holder last wrote it 31 min ago .* Run again with --force/);
+				assert.match(
+					forced.stderr,
+					/The lock .* is dead: its holder last wrote it 31 min ago .* Run again with --force/,
+				);
 				const unlocked = await fixture.run(["unlock", STORE, KEY, "--yes", "--json"]);
 				assert.equal(unlocked.code, 0, unlocked.stderr);
 				assert.equal(unlocked.json!.rule, "thirty-minutes");
@@ -298,12 +346,21 @@ export const adminTests: HostTest[] = [
 				const scope = await fixture.run(["unlock", STORE, KEY, "--yes"], { key: "read-only-key" });
 				assert.equal(scope.code, 0);
 				const patch = '[{"op":"replace","path":"/Coins","value":3}]';
-				const denied = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes"], { key: "read-only-key", stdin: patch });
+				const denied = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes"], {
+					key: "read-only-key",
+					stdin: patch,
+				});
 				assert.equal(denied.code, 3);
-				assert.match(denied.stderr, /may not write .* \(403 PERMISSION_DENIED: .*\)\. Add the permission "universe-datastores\.objects:update" for universe 4242/);
+				assert.match(
+					denied.stderr,
+					/may not write .* \(403 PERMISSION_DENIED: .*\)\. Add the permission "universe-datastores\.objects:update" for universe 4242/,
+				);
 				const badKey = await fixture.run(["view", STORE, KEY], { key: "stolen" });
 				assert.equal(badKey.code, 3);
-				assert.match(badKey.stderr, /Open Cloud refused the API key in OPEN_CLOUD_API_KEY \(401 Invalid API Key\)/);
+				assert.match(
+					badKey.stderr,
+					/Open Cloud refused the API key in OPEN_CLOUD_API_KEY \(401 Invalid API Key\)/,
+				);
 				fixture.standIn.fail({ status: 429, retryAfter: 2, times: 2 });
 				const throttled = await fixture.run(["view", STORE, KEY]);
 				assert.equal(throttled.code, 0, throttled.stderr);
@@ -318,15 +375,22 @@ export const adminTests: HostTest[] = [
 				fixture.standIn.fail({ status: 500, times: 6, method: "PATCH" });
 				const failing = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes"], { stdin: patch });
 				assert.equal(failing.code, 1);
-				assert.match(failing.stderr, /Open Cloud answered 500 INTERNAL: Injected by the stand-in\., 6 tries\. .*may still have landed/);
+				assert.match(
+					failing.stderr,
+					/Open Cloud answered 500 INTERNAL: Injected by the stand-in, 6 tries\. .*may still have landed/,
+				);
 				fixture.standIn.fail({ status: 200, body: "<html>proxy error</html>" });
 				const garbled = await fixture.run(["view", STORE, KEY]);
 				assert.equal(garbled.code, 1);
 				assert.match(garbled.stderr, /text that is not JSON: <html>proxy error/);
-				const badPatch = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes"], { stdin: "[{op: replace}]" });
+				const badPatch = await fixture.run(["edit", STORE, KEY, "--patch", "-", "--yes"], {
+					stdin: "[{op: replace}]",
+				});
 				assert.equal(badPatch.code, 2);
 				assert.match(badPatch.stderr, /--patch - is not valid JSON/);
-				const nullPatch = await fixture.run(["edit", STORE, KEY, "--patch", "-"], { stdin: '[{"op":"add","path":"/X","value":null}]' });
+				const nullPatch = await fixture.run(["edit", STORE, KEY, "--patch", "-"], {
+					stdin: '[{"op":"add","path":"/X","value":null}]',
+				});
 				assert.match(nullPatch.stderr, /null value; a DataStore value cannot hold null/);
 				fixture.standIn.fail({ hangUp: true, times: 6 });
 				const network = await fixture.run(["view", STORE, KEY]);
@@ -354,7 +418,37 @@ export const adminTests: HostTest[] = [
 				assert.match(noKey.stderr, /OPEN_CLOUD_API_KEY holds no API key/);
 				const rollback = await fixture.run(["rollback", STORE, KEY]);
 				assert.match(rollback.stderr, /--version <revision> is required/);
+				const noUniverse = await fixture.run(["view", STORE, KEY], { universe: false });
+				assert.equal(noUniverse.code, 2);
+				assert.match(noUniverse.stderr, /no universe id\. Pass --universe <id>/);
+				writeFile(fixture, "profileservice-admin.json", '{ "universeId": 4242, "apiKey": "oops" }');
+				const badConfig = await fixture.run(["view", STORE, KEY], { universe: false });
+				assert.match(badConfig.stderr, /unknown key "apiKey" .* an API key never goes in the file/);
 				assert.equal(fixture.standIn.requests.length, 0);
+				writeFile(fixture, "profileservice-admin.json", '{ "universeId": 4242 }');
+				const fromConfig = await fixture.run(["view", STORE, KEY], { universe: false });
+				assert.equal(fromConfig.code, 4, fromConfig.stderr);
 			}),
+	],
+	[
+		"admin package: npm pack ships the built command, its README and licence, and nothing else",
+		() => {
+			const dir = join(REPO_ROOT, "admin");
+			const output = execFileSync("npm", ["pack", "--dry-run", "--json"], {
+				cwd: dir,
+				encoding: "utf8",
+				stdio: ["ignore", "pipe", "ignore"],
+			});
+			const files = (JSON.parse(output) as Array<{ files: Array<{ path: string }> }>)[0].files.map(
+				(file) => file.path,
+			);
+			const unexpected = files.filter(
+				(file) => !/^(dist\/[\w/]+\.js|README\.md|LICENSE|package\.json)$/.test(file),
+			);
+			assert.deepEqual(unexpected, []);
+			for (const needed of ["dist/cli.js", "dist/Main.js", "README.md", "LICENSE", "package.json"])
+				assert.ok(files.includes(needed), needed);
+			assert.match(readFileSync(join(dir, "dist", "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
+		},
 	],
 ];

@@ -278,13 +278,9 @@ export class OpenCloudStandIn {
 		const next = start + size < filtered.length ? Buffer.from(String(start + size)).toString("base64") : undefined;
 		// List Revisions returns partial entries: path, id, createTime, revisionCreateTime, revisionId, etag, state.
 		const entries = page.map((version) => {
-			const {
-				value: _value,
-				users: _users,
-				attributes: _attributes,
-				...partial
-			} = this.entryOf(base, key, version, `@${version.info.version}`);
-			return partial;
+			const entry = this.entryOf(base, key, version, `@${version.info.version}`);
+			const { path, id, createTime, revisionCreateTime, revisionId, etag, state } = entry;
+			return { path, id, createTime, revisionCreateTime, revisionId, etag, state };
 		});
 		return {
 			status: 200,

@@ -17,11 +17,23 @@ async function runDriver(driver: string, bridge?: (message: string) => Promise<s
 	try {
 		mkdirSync(join(dir, "scripts"));
 		writeFileSync(join(dir, "scripts", "Driver.lua"), driver);
-		const project = { name: "bridge", tree: { $className: "DataModel", ServerScriptService: { $className: "ServerScriptService", Scripts: { $path: "scripts" } } } };
+		const project = {
+			name: "bridge",
+			tree: {
+				$className: "DataModel",
+				ServerScriptService: { $className: "ServerScriptService", Scripts: { $path: "scripts" } },
+			},
+		};
 		writeFileSync(join(dir, "default.project.json"), JSON.stringify(project));
 		const lines: string[] = [];
 		const code = await runEngine(
-			{ command: "run", project: join(dir, "default.project.json"), script: "ServerScriptService/Scripts/Driver", bridge, epoch },
+			{
+				command: "run",
+				project: join(dir, "default.project.json"),
+				script: "ServerScriptService/Scripts/Driver",
+				bridge,
+				epoch,
+			},
 			(line) => lines.push(line),
 		);
 		return { code, output: lines.join("\n") };
@@ -73,7 +85,12 @@ export const bridgeTests: HostTest[] = [
 				1_700_000_000,
 			);
 			assert.equal(code, 0, output);
-			assert.deepEqual(seen.slice(0, 4), ["ready 1700000000000", "0 0 1 {\"Coins\":1}", "0 5 1 {\"Coins\":1}", "5 5 2 nil"]);
+			assert.deepEqual(seen.slice(0, 4), [
+				"ready 1700000000000",
+				'0 0 1 {"Coins":1}',
+				'0 5 1 {"Coins":1}',
+				"5 5 2 nil",
+			]);
 			assert.match(seen[4], /store\(\)\.setRaw\(\): json must be a JSON text/);
 		},
 	],

@@ -70,7 +70,9 @@ export = () => {
 		);
 		expect(badPath.Problem).to.equal('path "/Missing/Deep": nothing at Missing');
 		for (let i = 3; i <= 12; i++) {
-			server.call(() => AdminEdit.apply(profile(), edit([{ op: "replace", path: "/Coins", value: i }], `edit-${i}`)));
+			server.call(() =>
+				AdminEdit.apply(profile(), edit([{ op: "replace", path: "/Coins", value: i }], `edit-${i}`)),
+			);
 		}
 		const receipts = profile().GetMetaTag<Array<{ Id: string }>>(AdminEdit.ReceiptTag)!;
 		expect(receipts.size()).to.equal(10);
@@ -91,7 +93,9 @@ export = () => {
 		expect(profile().Data.Items.join(",")).to.equal("Gift");
 		const saved = stored("Player_1")!;
 		expect((saved.Data.Items as string[]).join(",")).to.equal("Gift");
-		expect((saved.MetaData.MetaTags.ProfileServiceAdmin as Array<{ Result: string }>)[0].Result).to.equal("applied");
+		expect((saved.MetaData.MetaTags.ProfileServiceAdmin as Array<{ Result: string }>)[0].Result).to.equal(
+			"applied",
+		);
 		Runtime.wait(60);
 		expect(profile().Data.Items.size()).to.equal(1);
 	});

@@ -81,7 +81,7 @@ export async function erase(ctx: CommandContext): Promise<void> {
 			`Not erased: the lock is dead (${lock.because}). Run again with --force to erase it anyway.`,
 		);
 	}
-	const users = (current.entry.users ?? []).join(", ");
+	const users = (current.entry.users ?? []).map((user) => user.replace(/^users\//, "")).join(", ");
 	ctx.say(
 		`The entry is marked deleted at once (its user ids ${users === "" ? "none" : users} go with it); Roblox removes it for good after 30 days.`,
 	);

@@ -1,6 +1,7 @@
 /**
  * `view <store> <key> [--version V]`: the profile in words, with everything support staff ask about first.
  */
+import { CliError } from "../CliError.js";
 import type { CommandContext } from "../CommandContext.js";
 import { bytes, utcAgo } from "../Format.js";
 import { describeLock } from "../LockState.js";
@@ -12,9 +13,27 @@ function updateLine(update: StoredGlobalUpdate): string {
 	return `  ${locked ? "locked" : "active"} #${id} (version ${version})${type}: ${JSON.stringify(data)}`;
 }
 
+/** An entry that is not a profile is still shown, as stored: support staff may be looking at the wrong key. */
+async function viewRaw(ctx: CommandContext, revision: string | undefined, problem: string): Promise<void> {
+	const entry = (await ctx.client.getEntry(ctx.address, revision))!;
+	Object.assign(ctx.result, { revisionId: entry.revisionId, profile: false, problem, value: entry.value });
+	ctx.say(
+		problem,
+		`Revision ${entry.revisionId}, saved ${utcAgo(entry.revisionCreateTime, ctx.io.now())}. It holds:`,
+		...JSON.stringify(entry.value, undefined, 2)
+			.split("\n")
+			.map((line) => `  ${line}`),
+	);
+}
+
 export async function view(ctx: CommandContext): Promise<void> {
 	const revision = ctx.flags.version as string | undefined;
-	const { entry, profile, dataless, lock } = await ctx.load(revision);
+	const loaded = await ctx.load(revision).catch((err) => {
+		if (err instanceof CliError && err.code === "NOT_A_PROFILE") return err;
+		throw err;
+	});
+	if (loaded instanceof CliError) return viewRaw(ctx, revision, loaded.message);
+	const { entry, profile, dataless, lock } = loaded;
 	const size = valueSize(entry.value);
 	const updates = profile.GlobalUpdates[1];
 	const userIds = Array.isArray(profile.UserIds) ? profile.UserIds : [];
@@ -36,7 +55,7 @@ export async function view(ctx: CommandContext): Promise<void> {
 	ctx.say(
 		`Profile ${ctx.entryName()}`,
 		`${revision !== undefined ? "Revision" : "Latest revision"} ${entry.revisionId}, saved ${utcAgo(entry.revisionCreateTime, now)}`,
-		...(revision !== undefined ? ["(the lock below is as this revision stored it)"] : []),
+		...(revision !== undefined ? ["(the lock below is as of that revision)"] : []),
 		"",
 		"Lock:",
 		...describeLock(lock).map((line) => `  ${line}`),
