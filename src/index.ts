@@ -27,3 +27,5 @@ export type {
 	ProfileVersionInfo,
 	ProfileVersionPages,
 } from "./DataStoreAdapter";
+export { AdminEdit } from "./AdminEdit";
+export type { AdminEditReceipt, AdminEditUpdate, AdminPatchOperation } from "./AdminEdit";

@@ -282,6 +282,23 @@ declare namespace Runtime {
 		versions: (name: string, scope: string | undefined, key: string) => StoredInfo[];
 		/** Every version of a key, oldest first, with its decoded value (undefined for a removal). */
 		history: (name: string, scope: string | undefined, key: string) => Array<{ info: StoredInfo; value: unknown }>;
+		/** Every version of a key, oldest first, with the stored JSON text as is (undefined for a removal). */
+		rawHistory: (
+			name: string,
+			scope: string | undefined,
+			key: string,
+		) => Array<{ info: StoredInfo; json: string | undefined }>;
+		/** Writes JSON text as is, as a new version (as Open Cloud stores what it is sent); returns the version. */
+		setRaw: (
+			name: string,
+			scope: string | undefined,
+			key: string,
+			json: string,
+			userIds?: number[],
+			metadata?: object,
+		) => string;
+		/** Removes the key as RemoveAsync does (a tombstone version); returns it, or undefined when nothing is stored. */
+		remove: (name: string, scope: string | undefined, key: string) => string | undefined;
 		keys: (name: string, scope?: string) => string[];
 		stats: () => DataStoreStats;
 	}
@@ -429,6 +446,12 @@ declare namespace Runtime {
 		argument: () => string | undefined;
 		/** Writes straight to the runner's stdout. */
 		output: (...args: unknown[]) => void;
+		/**
+		 * Sends `message` to the host program that started the engine with a `bridge` (`runEngine` in
+		 * runtime/host/Launcher.ts, command `run`) and returns its answer. The world stands still until then: no
+		 * virtual time passes and no server runs. Errors in a run without a bridge.
+		 */
+		bridge: (message: string) => string;
 	}
 }
 

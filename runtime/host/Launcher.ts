@@ -84,6 +84,14 @@ export interface EngineOptions {
 	updateSnapshots?: boolean;
 	/** --coverage: the folders of the TypeScript whose compiled Luau gets counters (spec files never do). */
 	coverage?: { roots: string[] };
+	/** Unix seconds at the world's virtual time 0 (`run` only; default 2026-01-01T00:00:00Z). */
+	epoch?: number;
+	/**
+	 * Answers `Runtime.bridge(message)` (`run` only): the world stands still until the promise settles, so a host
+	 * program can read or change it between steps of virtual time (admin/test/WorldSession.ts). Never sent to Luau as
+	 * an option: only strings cross.
+	 */
+	bridge?: (message: string) => Promise<string>;
 }
 
 /**
@@ -152,11 +160,15 @@ export async function runEngine(
 			const file = locations?.sourceOf(luauPath) ?? luauPath;
 			return join(dirname(file), name).split("\\").join("/");
 		},
+		// luau-web hands Luau a table for an undefined property: the flag says whether there is a bridge.
+		hasBridge: options.bridge !== undefined,
+		bridge: options.bridge ?? (async () => ""),
 	};
 	const state = await LuauState.createAsync({});
 	holder.state = state;
 	const bootSource = readFileSync(join(ENGINE_DIR, "Boot.luau"), "utf8");
 	const boot = state.loadstring(bootSource, "=engine/Boot", true) as (...args: unknown[]) => Promise<unknown[]>;
+	// JSON leaves the bridge function out.
 	const result = await boot(host, ENGINE_DIR, JSON.stringify(options));
 	const code = Array.isArray(result) ? result[0] : result;
 	return typeof code === "number" ? code : 1;

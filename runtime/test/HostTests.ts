@@ -20,6 +20,8 @@ import { readmeWithList } from "../host/EmulatedList.js";
 import { lineMapTests, removeLineMapTemps } from "./LineMapTests.js";
 import { rbxmTests } from "./RbxmTests.js";
 import { layoutTests } from "./LayoutTests.js";
+import { adminTests } from "../../admin/test/AdminTests.js";
+import { bridgeTests } from "./BridgeTests.js";
 
 type HostTest = [name: string, run: () => Promise<void> | void];
 
@@ -303,6 +305,8 @@ export async function runHostTests(filter: string | undefined, write: (text: str
 			...gameTests,
 			...simTests,
 			...benchTests,
+			...bridgeTests,
+			...adminTests,
 		]) {
 			if (filter !== undefined && !name.includes(filter) && !"HostTests".includes(filter)) {
 				skipped++;
