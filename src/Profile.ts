@@ -119,6 +119,8 @@ export class Profile<
 	public heartbeatClaim?: boolean;
 	/** @internal */
 	public fencedAt?: number;
+	/** What this session knows about the profile's transactions (TransactAsync). @internal */
+	public transaction?: import("./internal/TransactionFormat").ProfileTransactionState;
 	/** @internal */
 	public readonly host: ProfileHost;
 	private releaseListeners?: ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>;

@@ -20,6 +20,7 @@ import { Schema } from "./Schema";
 import { readMarker } from "./LockProtocol";
 import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
 import { isValueRefusal } from "./Validation";
+import { noteLock, noteResponse } from "./TransactionWatch"; // issue 26: transactions
 
 /** @internal */
 export class StoreCore implements ProfileHost, StoreTransport {
@@ -112,6 +113,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		let seen: StoredProfile | undefined;
 		const transform = (latest: unknown, keyInfo?: ProfileKeyInfo) => {
 			const { payload, missing, corrupted } = normalizePayload(latest);
+			noteLock(this, payload, missing); // issue 26: locks of servers that do not run this library
 			if (corrupted) payload.WasCorrupted = true;
 			if (missing) handlers.missing?.(payload);
 			seen = payload;
@@ -122,6 +124,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		};
 		let value: unknown;
 		let keyInfo: ProfileKeyInfo | undefined;
+		const sentAt = os.clock(); // issue 26
 		const [ok, err] = pcall(() => {
 			if (isGet) {
 				const [stored, info] = this.send(key, "get", (store) => store.GetAsync(key, version));
@@ -133,9 +136,13 @@ export class StoreCore implements ProfileHost, StoreTransport {
 				keyInfo = info;
 			}
 		});
-		if (ok && cancelled && seen !== undefined) return { payload: seen, keyInfo: undefined, cancelled: true };
+		if (ok && cancelled && seen !== undefined) {
+			noteResponse(this, key, seen, sentAt); // issue 26
+			return { payload: seen, keyInfo: undefined, cancelled: true };
+		}
 		if (ok && typeIs(value, "table")) {
 			const payload = value as StoredProfile;
+			noteResponse(this, key, payload, sentAt); // issue 26: a settled transaction field seen gone
 			if (payload.WasCorrupted === true && !isGet) {
 				warn(`[ProfileService]: Resolved profile corruption ${this.identify(key)}`);
 				ServiceState.corruptionSignal.Fire(this.name, key);
