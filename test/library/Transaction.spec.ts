@@ -289,8 +289,8 @@ export = () => {
 
 		it("a crash at 30 moments over a transaction, with 10 % errors and 20 % lost responses: each item on exactly one profile", () => {
 			const moments: number[] = [];
-			for (let i = 0; i < 25; i++) moments.push(i * 0.02);
-			moments.push(0.6, 1, 3, 8, 35);
+			for (let i = 0; i < 25; i++) moments.push(i * 0.03);
+			moments.push(0.8, 1, 2, 8, 35);
 			let committed = 0;
 			let aborted = 0;
 			moments.forEach((moment, i) => {
@@ -302,7 +302,8 @@ export = () => {
 				y.Data.Items.push("Shield");
 				x.Save();
 				y.Save();
-				Runtime.wait(7);
+				// The saves wait out the loads' write cooldown; the transaction then starts with both keys idle.
+				Runtime.wait(14);
 				Runtime.configureDataStore({ errorRate: 0.1, lostResponseRate: 0.2, seed: 100 + i });
 				a.spawn(() =>
 					ours(a).ProfileService.TransactAsync([x, y], () => {
@@ -324,6 +325,7 @@ export = () => {
 				b.crash();
 				resetDefaults();
 			});
+			Runtime.output(`crash sweep: ${committed} committed, ${aborted} not, of ${moments.size()} moments\n`);
 			// The moments span the transaction: some crashes came before its commit, some after.
 			expect(committed > 0 && aborted > 0).to.equal(true);
 		});
