@@ -20,6 +20,12 @@ export interface StoredMetaData {
 	 * fields as they are, and ignores this one.
 	 */
 	HandOff?: [jobId: string, state: "on" | "long" | "handed" | "off", period?: number, heartbeat?: 1];
+	/**
+	 * This library's: the job id of the holder, written by every write of a server that resolves pending
+	 * transactions while it holds the lock, and removed by its write that gives the lock up (TransactionWatch). The
+	 * original keeps it as it is, so a lock the original took names another job id here.
+	 */
+	TxHolder?: string;
 }
 
 /** One global update: [id, version, locked, data]. @internal */

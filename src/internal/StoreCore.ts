@@ -20,7 +20,7 @@ import { Schema } from "./Schema";
 import { readMarker } from "./LockProtocol";
 import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
 import { isValueRefusal } from "./Validation";
-import { noteLock, noteResponse } from "./TransactionWatch"; // issue 26: transactions
+import { noteLock, noteResponse, stampHolder } from "./TransactionWatch"; // issue 26: transactions
 
 /** @internal */
 export class StoreCore implements ProfileHost, StoreTransport {
@@ -119,6 +119,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 			seen = payload;
 			cancelled = handlers.edit?.(payload, keyInfo, missing) === false;
 			if (cancelled) return $tuple(undefined as unknown, undefined, undefined);
+			if (!this.isDotMock) stampHolder(payload); // issue 26: this holder resolves pending transactions
 			const metadata = handlers.metadata ? handlers.metadata(payload) : payload.RobloxMetaData;
 			return $tuple(payload as unknown, payload.UserIds, metadata);
 		};

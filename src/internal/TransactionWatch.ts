@@ -32,11 +32,12 @@ function storeId(store: WatchedStore) {
 }
 
 /**
- * In the transform of every request: notes a lock held by another server that does not carry its own hand-off
- * marker. Every server of this library writes one while its hand-off listener is verified, and replaces any marker
- * it finds when it takes a lock; the original never writes one, and keeps the one it finds, naming another server.
- * A server of this library whose listener is not verified writes none and is counted too: refusing a transaction
- * costs a trade, never data.
+ * In the transform of every request: notes a lock held by another server that does not say it resolves pending
+ * transactions. Every server of this library stamps its job id into each lock it writes while it holds it
+ * (stampHolder), from the write that takes it; the original writes no stamp and keeps the one it finds, which
+ * then names another server; versions of this library from before transactions write none. A lock handed over by
+ * a release of this library ("handed" marker naming the new holder) counts as stamped: the requester has not
+ * written it yet.
  * @internal
  */
 export function noteLock(store: WatchedStore, latest: StoredProfile, missing: boolean) {
@@ -46,9 +47,24 @@ export function noteLock(store: WatchedStore, latest: StoredProfile, missing: bo
 	const active = meta.ActiveSession;
 	if (!typeIs(active, "table")) return;
 	if (active[0] === ServiceState.placeId && active[1] === ServiceState.jobId) return;
+	if (meta.TxHolder === active[1]) return;
 	const marker = meta.HandOff;
-	if (typeIs(marker, "table") && marker[0] === active[1]) return;
+	if (typeIs(marker, "table") && marker[0] === active[1] && marker[1] === "handed") return;
 	originalSeen.add(storeId(store));
+}
+
+/**
+ * In the transform of every write this server sends, after its edit: the lock it leaves this server's carries
+ * this server's stamp; one it gives up loses it (a released key keeps the original's format).
+ * @internal
+ */
+export function stampHolder(latest: StoredProfile) {
+	const meta = latest.MetaData;
+	if (meta === undefined) return;
+	const active = meta.ActiveSession;
+	if (typeIs(active, "table") && active[0] === ServiceState.placeId && active[1] === ServiceState.jobId) {
+		meta.TxHolder = ServiceState.jobId;
+	} else if (meta.TxHolder === ServiceState.jobId) meta.TxHolder = undefined;
 }
 
 /** Whether this server saw, in the store, a lock that a server not running this library may hold. @internal */
