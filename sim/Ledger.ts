@@ -124,10 +124,13 @@ export class Ledger {
 		handOffsUnwritable: 0,
 	};
 	/**
-	 * Items a committed transaction traded while their count was known: no crash sets them apart any more, until
-	 * they move the old way or are burned (sim/Trades.ts).
+	 * Items a committed transaction traded while their count was known (never set apart by a crash, never traded the
+	 * old way, whose two writes may leave an unsaved copy behind): no crash sets them apart any more, until they
+	 * move the old way or are burned (sim/Trades.ts).
 	 */
 	public readonly transactedItems = new Set<string>();
+	/** Items ever traded the old way (two plain changes). */
+	private readonly tradedPlainly = new Set<string>();
 	private readonly events = new Map<string, string[]>();
 	private nextId = 0;
 
@@ -215,6 +218,7 @@ export class Ledger {
 
 	public trade(id: string, from: string, to: string) {
 		this.transactedItems.delete(id);
+		this.tradedPlainly.add(id);
 		const item = this.items.get(id);
 		if (item) {
 			item.key = to;
@@ -233,7 +237,7 @@ export class Ledger {
 			item.key = to;
 			if (!item.keys.includes(to)) item.keys.push(to);
 			item.trail.push(`${from} to ${to} by TransactAsync at ${"%.2f".format(this.now())}`);
-			if (!item.tainted) this.transactedItems.add(id);
+			if (!item.tainted && !this.tradedPlainly.has(id)) this.transactedItems.add(id);
 		}
 		this.counts.tradedByTransaction += 1;
 		this.event(from, `transacted ${id} to ${to}`);
