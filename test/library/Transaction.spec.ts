@@ -4,7 +4,17 @@
  */
 import Runtime, { type SimServer } from "../Runtime";
 import { expectContains } from "../Expect";
-import { collectIssues, ours, resetDefaults, startServers, storeOn, stored, type Data } from "./Fixtures";
+import {
+	collectIssues,
+	ours,
+	receiveGifts,
+	resetDefaults,
+	startServers,
+	storeOn,
+	stored,
+	TEMPLATE,
+	type Data,
+} from "./Fixtures";
 import { original } from "./Original";
 import type { Profile } from "../../src";
 
@@ -251,6 +261,65 @@ export = () => {
 			y.Release();
 			Runtime.waitUntil(() => stored("Tx_HopY")!.MetaData.ActiveSession === undefined, 60, "release");
 			expect(stored("Tx_HopY")!.Data.Items.size()).to.equal(0);
+		});
+	});
+
+	describe("with the rest of the library", () => {
+		it("a gift processed just before a transaction is stored once, with its clear, whatever the crash", () => {
+			const [a, b, sender] = startServers("A", "B", "Sender");
+			const x = load(a, "Tx_GiftX");
+			const y = load(a, "Tx_GiftY");
+			x.Data.Items.push("Crown");
+			const received = receiveGifts(x.GlobalUpdates, (data) => x.Data.Items.push(data.Item as string));
+			sender.call(() =>
+				storeOn(sender).GlobalUpdateProfileAsync("Tx_GiftX", (u) => u.AddActiveUpdate({ Item: "Gem" })),
+			);
+			Runtime.wait(7);
+			x.Save(); // delivers the update, which the listener locks
+			Runtime.wait(7);
+			x.Save(); // the lock lands: the listener applies the gem and asks for the clear
+			Runtime.waitUntil(() => received.size() === 1, 30, "the gift processed");
+			// The transaction's writes carry the pending clear with the Data that holds the gem.
+			expect(transact(a, [x, y], () => move(x, y, "Crown"))).to.equal(true);
+			a.crash();
+			const [x2, y2] = loadAll(b, ["Tx_GiftX", "Tx_GiftY"]);
+			// No locked update is left for the game to apply a second time.
+			expect(x2.GlobalUpdates.GetLockedUpdates().size()).to.equal(0);
+			const again = receiveGifts(x2.GlobalUpdates, (data) => x2.Data.Items.push(data.Item as string));
+			x2.Save();
+			Runtime.wait(7);
+			x2.Save();
+			Runtime.wait(7);
+			expect(again.size()).to.equal(0);
+			expect(count(x2.Data.Items, "Gem")).to.equal(1);
+			expect(y2.Data.Items[0]).to.equal("Crown");
+		});
+
+		it("Data the store's Validate refuses after the transform: false, nothing changed or written", () => {
+			const [a] = startServers("A");
+			const store = a.call(() =>
+				ours(a).ProfileService.GetProfileStore(
+					{
+						Name: "TxValid",
+						Validate: (data: Data) => (data.Coins >= 0 ? ([true] as const) : ([false, "no debt"] as const)),
+					},
+					TEMPLATE,
+				),
+			);
+			const x = a.call(() => store.LoadProfileAsync("Tx_ValidX"))!;
+			const y = a.call(() => store.LoadProfileAsync("Tx_ValidY"))!;
+			Runtime.wait(7);
+			const issues = collectIssues(a);
+			const writes = Runtime.store().stats().byMethod.UpdateAsync ?? 0;
+			const ok = transact(a, [x, y], () => {
+				x.Data.Coins -= 10;
+				y.Data.Coins += 10;
+			});
+			expect(ok).to.equal(false);
+			expect(x.Data.Coins).to.equal(0);
+			expect(y.Data.Coins).to.equal(0);
+			expect(Runtime.store().stats().byMethod.UpdateAsync ?? 0).to.equal(writes);
+			expectContains(issues[issues.size() - 1], "Validate failed after the transform: no debt");
 		});
 	});
 
