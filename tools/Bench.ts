@@ -269,6 +269,7 @@ export async function runBench(
 	for (const mode of ["tx", "plain"] as const) {
 		const result = await each((kind) => `trade:${kind}:${mode}:${plan.trades}`);
 		const label = mode === "tx" ? "a trade through TransactAsync" : "a trade as two plain Save()";
+		const short = mode === "tx" ? "TransactAsync" : "two plain Save()";
 		row(
 			`${label}: UpdateAsync until durable`,
 			result,
@@ -277,14 +278,14 @@ export async function runBench(
 			1,
 		);
 		row(
-			`… virtual s until durable, p50`,
+			`… ${short} virtual s until durable, p50`,
 			result,
 			(r) => (supported(r) ? (r.p50 as number) : undefined),
 			"virtual s",
 			2,
 		);
 		row(
-			`… virtual s until durable, max`,
+			`… ${short} virtual s until durable, max`,
 			result,
 			(r) => (supported(r) ? (r.max as number) : undefined),
 			"virtual s",
@@ -292,13 +293,25 @@ export async function runBench(
 		);
 	}
 	const trading = await each((kind) => `trading:${kind}:${plan.tradingMinutes}`);
-	const tradingLabel = `100 players trading (one trade each a minute, ${plan.tradingMinutes} min; ours through TransactAsync, the others two plain Save())`;
+	const tradingLabel = `100 players trading (one trade each a minute, ${plan.tradingMinutes} min; ours by transactions, the others by two plain Save())`;
 	row(`${tradingLabel}: UpdateAsync per minute`, trading, (r) => r.updatesPerMinute as number, "", 0);
 	row("… UpdateAsync budget left, lowest", trading, (r) => r.lowestBudget as number, "", 0, "higher");
 	row("… requests throttled", trading, (r) => r.throttled as number, "", 0);
-	row("… transactions that returned false", trading, (r) => r.failed as number | undefined, "", 0);
-	row("… transaction virtual s until it returned, p50", trading, (r) => r.p50 as number | undefined, "virtual s", 2);
-	row("… transaction virtual s until it returned, max", trading, (r) => r.max as number | undefined, "virtual s", 2);
+	row("… TransactAsync calls that returned false", trading, (r) => r.failed as number | undefined, "", 0);
+	row(
+		"… TransactAsync virtual s until it returned, p50",
+		trading,
+		(r) => r.p50 as number | undefined,
+		"virtual s",
+		2,
+	);
+	row(
+		"… TransactAsync virtual s until it returned, max",
+		trading,
+		(r) => r.max as number | undefined,
+		"virtual s",
+		2,
+	);
 	return { quick, date: new Date().toISOString().slice(0, 10), rows, latencies, runs };
 }
 
