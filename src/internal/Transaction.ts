@@ -300,8 +300,10 @@ function acquire(parts: Part[], id: string): boolean {
 			task.wait();
 			continue;
 		}
-		while (savesInFlight(profiles)) task.wait();
-		if (parts.every((p) => (p.profile as unknown as Profile).IsActive())) return true;
+		// A release already past the gate may retry for as long as the DataStore fails: its profile is inactive.
+		const allActive = () => parts.every((p) => (p.profile as unknown as Profile).IsActive());
+		while (savesInFlight(profiles) && allActive()) task.wait();
+		if (allActive()) return true;
 		reopen(profiles, id);
 	}
 }
