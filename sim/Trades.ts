@@ -73,6 +73,15 @@ export class Trades {
 		this.trading.set(partner.key, to);
 		ledger.counts.transactions += 1;
 		ledger.event(player.key, `transaction: ${item} to ${partner.key}`);
+		// What the sim expects of each profile's release, if it is released during the transaction: taken once the
+		// game's own release listeners ran, so that only that release's expectation is ever taken again.
+		const released = new Map<string, object | undefined>();
+		for (const [key, profile] of [
+			[player.key, from],
+			[partner.key, to],
+		] as const) {
+			profile.ListenToRelease(() => task.defer(() => released.set(key, ledger.expectations.get(key))));
+		}
 		if (this.random.NextNumber() < CRASH_SHARE) {
 			task.delay(this.random.NextNumber(0, CRASH_WITHIN), () => {
 				if (server.ending) return;
@@ -104,10 +113,11 @@ export class Trades {
 					[player.key, from],
 					[partner.key, to],
 				] as const) {
-					if (profile.IsActive()) continue;
-					this.decided.set(key, { data: copyData(profile.Data), at: Runtime.now() });
 					const expectation = ledger.expectations.get(key);
-					if (expectation !== undefined) expectation.data = copyData(profile.Data);
+					// Only this profile's release: a newer session elsewhere may have set the key's expectation since.
+					if (profile.IsActive() || expectation === undefined || released.get(key) !== expectation) continue;
+					this.decided.set(key, { data: copyData(profile.Data), at: Runtime.now() });
+					expectation.data = copyData(profile.Data);
 				}
 			}
 		});
