@@ -73,6 +73,7 @@ export class Trades {
 		this.trading.set(partner.key, to);
 		ledger.counts.transactions += 1;
 		ledger.event(player.key, `transaction: ${item} to ${partner.key}`);
+		ledger.event(partner.key, `transaction: ${item} from ${player.key}`);
 		// What the sim expects of each profile's release, if it is released during the transaction: taken once the
 		// game's own release listeners ran, so that only that release's expectation is ever taken again.
 		const released = new Map<string, object | undefined>();
@@ -107,7 +108,9 @@ export class Trades {
 				ledger.transacted(item, player.key, partner.key);
 			} else {
 				ledger.counts.transactionsFalse += 1;
-				ledger.event(player.key, `transaction of ${item} returned ${ok ? "false" : tostring(committed)}`);
+				const outcome = `transaction of ${item} returned ${ok ? "false" : tostring(committed)}`;
+				ledger.event(player.key, outcome);
+				ledger.event(partner.key, outcome);
 				// Back as before in memory: a release during the transaction writes that, not what was expected then.
 				for (const [key, profile] of [
 					[player.key, from],
