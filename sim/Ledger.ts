@@ -111,6 +111,11 @@ export class Ledger {
 		exemptionsRefused: 0,
 		/** Releases at shutdown that the DataStore refused at every attempt the close window allowed. */
 		releasesRefused: 0,
+		/**
+		 * Releases at shutdown held for the whole close window by a transaction that could not reach its decision
+		 * (its commit failing): the next load resolves it from the coordinator key, as after a crash.
+		 */
+		releasesHeldByTransaction: 0,
 		/** Hops during which the old server kept the player's profile active (up to 2 minutes). */
 		ghostHops: 0,
 		/** New servers that crashed, or began shutting down, while loading a hopping player. */

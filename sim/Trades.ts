@@ -37,8 +37,8 @@ interface TradePlayer {
 }
 
 export class Trades {
-	/** Profiles in a transaction, by key: a player whose profile is here does not act until it returns. */
-	private readonly trading = new Map<string, SimProfile>();
+	/** Profiles in a transaction, by key, and their server: a player whose profile is here does not act. */
+	private readonly trading = new Map<string, { profile: SimProfile; server: TradeServer }>();
 	/** What a profile released during a transaction left, and when the transaction was decided, by key. */
 	private readonly decided = new Map<string, { data: SimData; at: number }>();
 	private readonly random: Random;
@@ -55,7 +55,7 @@ export class Trades {
 
 	/** Whether the player's profile is in a transaction (the game leaves it alone until it returns). */
 	public busy(player: TradePlayer): boolean {
-		return player.profile !== undefined && this.trading.get(player.key) === player.profile;
+		return player.profile !== undefined && this.trading.get(player.key)?.profile === player.profile;
 	}
 
 	/**
@@ -69,8 +69,8 @@ export class Trades {
 		const [from, to] = [player.profile!, partner.profile!];
 		const item = from.Data.Items[this.random.NextInteger(0, from.Data.Items.size() - 1)];
 		const ledger = this.ledger;
-		this.trading.set(player.key, from);
-		this.trading.set(partner.key, to);
+		this.trading.set(player.key, { profile: from, server });
+		this.trading.set(partner.key, { profile: to, server });
 		ledger.counts.transactions += 1;
 		ledger.event(player.key, `transaction: ${item} to ${partner.key}`);
 		ledger.event(partner.key, `transaction: ${item} from ${player.key}`);
@@ -102,8 +102,8 @@ export class Trades {
 					to.Data.Seq += 1;
 				}),
 			);
-			if (this.trading.get(player.key) === from) this.trading.delete(player.key);
-			if (this.trading.get(partner.key) === to) this.trading.delete(partner.key);
+			if (this.trading.get(player.key)?.profile === from) this.trading.delete(player.key);
+			if (this.trading.get(partner.key)?.profile === to) this.trading.delete(partner.key);
 			if (ok && committed) {
 				ledger.transacted(item, player.key, partner.key);
 			} else {
@@ -125,6 +125,14 @@ export class Trades {
 			}
 		});
 		return true;
+	}
+
+	/**
+	 * Whether the key's profile on `server` is in a transaction that has not returned: after the server stopped,
+	 * one whose decision never came (its commit kept failing), so its profiles' releases were never sent.
+	 */
+	public undecidedOn(key: string, server: object): boolean {
+		return this.trading.get(key)?.server === server;
 	}
 
 	/**

@@ -668,6 +668,8 @@ function run(options: Options) {
 				const detail = `stored ${describeData(stored)}, memory ${describeData(data)}`;
 				const failures = failedRequests(server, key, started);
 				if (failures >= 4) ledger.counts.releasesRefused += 1;
+				// issue 26: a release held by a transaction still undecided when the close window ended.
+				else if (trades.undecidedOn(key, server)) ledger.counts.releasesHeldByTransaction += 1;
 				else {
 					const why = `after ${server.name} shut down (${failures} failed requests): ${detail}`;
 					ledger.violate(6, key, why, server.impl);

@@ -181,8 +181,9 @@ export function table(results: SimResult[], faults: number): string[] {
 				`${sum(rs, (r) => r.counts.tradedByTransaction ?? 0)} / ${sum(rs, (r) => r.counts.exemptionsRefused ?? 0)} / ${sum(rs, (r) => r.counts.transactedChecked ?? 0)}`,
 		],
 		[
-			"shutdown releases the DataStore refused at every attempt (4+ failures in 30 s)",
-			(rs) => `${sum(rs, (r) => r.counts.releasesRefused)}`,
+			"shutdown releases the DataStore refused at every attempt (4+ failures in 30 s) / held by an undecided TransactAsync",
+			(rs) =>
+				`${sum(rs, (r) => r.counts.releasesRefused)} / ${sum(rs, (r) => r.counts.releasesHeldByTransaction ?? 0)}`,
 		],
 	];
 	const names = results[0]?.violations ?? {};
