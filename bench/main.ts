@@ -6,6 +6,7 @@
  */
 import Runtime, { type SimServer } from "../test/Runtime";
 import { LIBRARIES, libraryOn, storedState, type BenchData, type Handle, type Library } from "./Libraries";
+import { trade, trading } from "./Trades"; // issue 26
 
 type Kind = "baseline" | Library;
 const TEMPLATE: BenchData = { Coins: 0, Items: new Array<string>() };
@@ -274,6 +275,11 @@ export = () => {
 	else if (scenario === "handoff") result = handOff(lib, tonumber(first) ?? 20);
 	else if (scenario === "takeover") result = takeover(lib, tonumber(first) ?? 20);
 	else if (scenario === "handofflost") result = handOffUnreachable(lib, tonumber(first) ?? 20);
-	else error(`bench: unknown scenario "${scenario}" (saves, steady, join, shutdown, handoff, takeover, handofflost)`);
+	else if (scenario === "trade") result = trade(lib, first === "tx" ? "tx" : "plain", tonumber(second) ?? 20);
+	else if (scenario === "trading") result = trading(lib, tonumber(first) ?? 10);
+	else
+		error(
+			`bench: unknown scenario "${scenario}" (saves, steady, join, shutdown, handoff, takeover, handofflost, trade, trading)`,
+		);
 	Runtime.output(`BENCH ${game.GetService("HttpService").JSONEncode({ scenario, kind, ...result })}`);
 };

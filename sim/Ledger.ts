@@ -99,8 +99,23 @@ export class Ledger {
 		minted: 0,
 		burned: 0,
 		traded: 0,
+		/** TransactAsync trades (sim/Trades.ts): started, returned false (or raised), crashes injected during one. */
+		transactions: 0,
+		transactionsFalse: 0,
+		transactionCrashes: 0,
+		/** Items traded by a committed TransactAsync, and those of them counted by invariant 3 with no exemption. */
+		tradedByTransaction: 0,
+		/** At the end: items invariant 3 counted with no crash exemption because a transaction traded them. */
+		transactedChecked: 0,
+		/** Crash exemptions not given to an item because a transaction had traded it (one per item and crash). */
+		exemptionsRefused: 0,
 		/** Releases at shutdown that the DataStore refused at every attempt the close window allowed. */
 		releasesRefused: 0,
+		/**
+		 * Releases at shutdown held for the whole close window by a transaction that could not reach its decision
+		 * (its commit failing): the next load resolves it from the coordinator key, as after a crash.
+		 */
+		releasesHeldByTransaction: 0,
 		/** Hops during which the old server kept the player's profile active (up to 2 minutes). */
 		ghostHops: 0,
 		/** New servers that crashed, or began shutting down, while loading a hopping player. */
@@ -113,6 +128,14 @@ export class Ledger {
 		/** Hand-offs whose holder could not write for the whole ForceLoad window (the original's own exception). */
 		handOffsUnwritable: 0,
 	};
+	/**
+	 * Items a committed transaction traded while their count was known (never set apart by a crash, never traded the
+	 * old way, whose two writes may leave an unsaved copy behind): no crash sets them apart any more, until they
+	 * move the old way or are burned (sim/Trades.ts).
+	 */
+	public readonly transactedItems = new Set<string>();
+	/** Items ever traded the old way (two plain changes). */
+	private readonly tradedPlainly = new Set<string>();
 	private readonly events = new Map<string, string[]>();
 	private nextId = 0;
 
@@ -189,6 +212,7 @@ export class Ledger {
 
 	public burn(id: string, key: string) {
 		const item = this.items.get(id);
+		this.transactedItems.delete(id);
 		if (item) {
 			item.burned = true;
 			item.trail.push(`burned by ${key} at ${"%.2f".format(this.now())}`);
@@ -198,6 +222,8 @@ export class Ledger {
 	}
 
 	public trade(id: string, from: string, to: string) {
+		this.transactedItems.delete(id);
+		this.tradedPlainly.add(id);
 		const item = this.items.get(id);
 		if (item) {
 			item.key = to;
@@ -209,12 +235,31 @@ export class Ledger {
 		this.event(to, `received ${id} from ${from}`);
 	}
 
-	/** A crash loses what was not saved: items of the crashed profiles can be lost or duplicated legitimately. */
+	/** An item traded by a committed TransactAsync: stored exactly once from now on, whatever crashes. */
+	public transacted(id: string, from: string, to: string) {
+		const item = this.items.get(id);
+		if (item) {
+			item.key = to;
+			if (!item.keys.includes(to)) item.keys.push(to);
+			item.trail.push(`${from} to ${to} by TransactAsync at ${"%.2f".format(this.now())}`);
+			if (!item.tainted && !this.tradedPlainly.has(id)) this.transactedItems.add(id);
+		}
+		this.counts.tradedByTransaction += 1;
+		this.event(from, `transacted ${id} to ${to}`);
+		this.event(to, `received ${id} from ${from} by TransactAsync`);
+	}
+
+	/**
+	 * A crash loses what was not saved: items of the crashed profiles can be lost or duplicated legitimately, except
+	 * those a committed transaction traded.
+	 */
 	public taint(data: SimData | undefined) {
 		if (data === undefined) return;
 		for (const id of data.Items) {
 			const item = this.items.get(id);
-			if (item) item.tainted = true;
+			if (item === undefined) continue;
+			if (this.transactedItems.has(id)) this.counts.exemptionsRefused += 1;
+			else item.tainted = true;
 		}
 	}
 

@@ -74,6 +74,8 @@ export interface SimService {
 	gifts: boolean;
 	/** Text of the library's warnings that names a key, to count its failed requests; undefined if they name none. */
 	logMarker: (key: string) => string | undefined;
+	/** ProfileService.TransactAsync (ours only). */
+	transact?: (profiles: SimProfile[], transform: () => void) => boolean;
 }
 
 interface OriginalService {
@@ -99,6 +101,11 @@ export function serviceOn(impl: Impl, server: SimServer, period?: number): SimSe
 			onCorruption: (listener) => ProfileService.CorruptionSignal.Connect((_, key) => listener(key)),
 			gifts: true,
 			logMarker,
+			transact: (profiles, transform) =>
+				ProfileService.TransactAsync(
+					profiles as unknown as Parameters<typeof ProfileService.TransactAsync>[0],
+					transform,
+				),
 		};
 	}
 	const original = server.require<OriginalService>(ORIGINAL_PATH);

@@ -19,6 +19,7 @@ import {
 } from "./Library";
 import { SchemaChange } from "./SchemaChange";
 import { giftOf, storedFormatOf, type StoredValue } from "./StoredFormat";
+import { Trades } from "./Trades"; // issue 26
 
 /** Reads what a key stores in this run's library's format. */
 let storedOf = storedFormatOf("ours");
@@ -34,6 +35,8 @@ interface Options {
 	schemaChange?: boolean;
 	/** AutoSavePeriod of our servers' store, seconds (default 30). */
 	period?: number;
+	/** Half the trades on our servers go through TransactAsync (sim/Trades.ts). */
+	transactions?: boolean;
 }
 
 /**
@@ -609,6 +612,12 @@ function run(options: Options) {
 		}
 	};
 
+	// issue 26: trades through TransactAsync, and crashes during them.
+	const trades = new Trades(ledger, options.transactions === true, options.seed, (s) => {
+		crash(s as GameServer);
+		startServer();
+	});
+
 	const shutdown = (server: GameServer) => {
 		server.ending = true;
 		ledger.counts.shutdowns += 1;
@@ -648,7 +657,8 @@ function run(options: Options) {
 			for (const [key, list] of ghosts) {
 				for (const ghost of list) if (ghost.server === server) busy.delete(`ghost ${key} on ${server.name}`);
 			}
-			for (const [key, { data, loads }] of expected) {
+			for (const [key, { data: memory, loads }] of expected) {
+				const data = trades.releasedData(key, memory, started); // issue 26
 				if (holders.get(key) === server) holders.delete(key);
 				// Loaded again elsewhere meanwhile: that load was checked against this memory (invariant 5).
 				if ((loadsOf.get(key) ?? 0) !== loads) continue;
@@ -658,6 +668,8 @@ function run(options: Options) {
 				const detail = `stored ${describeData(stored)}, memory ${describeData(data)}`;
 				const failures = failedRequests(server, key, started);
 				if (failures >= 4) ledger.counts.releasesRefused += 1;
+				// issue 26: a release held by a transaction still undecided when the close window ended.
+				else if (trades.undecidedOn(key, server)) ledger.counts.releasesHeldByTransaction += 1;
 				else {
 					const why = `after ${server.name} shut down (${failures} failed requests): ${detail}`;
 					ledger.violate(6, key, why, server.impl);
@@ -704,7 +716,7 @@ function run(options: Options) {
 
 	const act = (player: Player) => {
 		const profile = player.profile!;
-		if (!profile.IsActive()) return;
+		if (!profile.IsActive() || trades.busy(player)) return; // issue 26: left alone while TransactAsync yields
 		const data = profile.Data;
 		if (rng.NextNumber() < RATES.earn) {
 			data.Coins += rng.NextInteger(1, 10);
@@ -721,15 +733,18 @@ function run(options: Options) {
 		}
 		if (rng.NextNumber() < RATES.trade && data.Items.size() > 0) {
 			const partners = [...player.server!.players].filter(
-				(p) => p !== player && p.state === "online" && p.profile?.IsActive() === true,
+				(p) => p !== player && p.state === "online" && p.profile?.IsActive() === true && !trades.busy(p),
 			);
 			if (partners.size() > 0) {
 				const partner = pick(partners);
-				const item = data.Items.remove(rng.NextInteger(0, data.Items.size() - 1))!;
-				partner.profile!.Data.Items.push(item);
-				touch(profile);
-				touch(partner.profile!);
-				ledger.trade(item, player.key, partner.key);
+				// issue 26: through TransactAsync, or the old kind (two plain changes).
+				if (!trades.start(player.server!, player, partner)) {
+					const item = data.Items.remove(rng.NextInteger(0, data.Items.size() - 1))!;
+					partner.profile!.Data.Items.push(item);
+					touch(profile);
+					touch(partner.profile!);
+					ledger.trade(item, player.key, partner.key);
+				}
 			}
 		}
 		if (rng.NextNumber() < RATES.purchase) {
@@ -795,6 +810,7 @@ function run(options: Options) {
 	if (!settled) error(`still running after 900 s: ${[...busy].join(", ")}`);
 	schema?.settle(players.map((player) => player.key));
 	gifts.shutdown();
+	ledger.counts.transactedChecked = ledger.transactedItems.size(); // issue 26
 	checkStore(ledger, players);
 	schema?.checkStore();
 	return { ledger, serverSeconds, schema: schema?.counts };
@@ -942,6 +958,7 @@ export = () => {
 		faults: options.faults ?? 0,
 		schemaChange: options.schemaChange,
 		period: options.period,
+		transactions: options.transactions,
 	};
 	const wallStart = Runtime.wallClock();
 	const { ledger, serverSeconds, schema } = run(full);

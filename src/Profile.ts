@@ -117,6 +117,8 @@ export class Profile<
 	public hopReady?: boolean;
 	/** The lock upkeep's record of the session (see LockUpkeep.ts); undefined in view mode. @internal */
 	public lock?: LockRecord;
+	/** What this session knows about the profile's transactions (TransactAsync). @internal */
+	public transaction?: import("./internal/TransactionFormat").ProfileTransactionState;
 	/** @internal */
 	public readonly host: ProfileHost;
 	private releaseListeners?: ScriptSignal<[placeId: number | undefined, jobId: string | undefined]>;

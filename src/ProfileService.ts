@@ -3,11 +3,19 @@ import { t } from "@rbxts/t";
 import type { DataStoreAdapter } from "./DataStoreAdapter";
 import type { GlobalUpdateData } from "./GlobalUpdates";
 import type { DataValidator, MigrationList } from "./Migrations";
+import { Profile } from "./Profile";
 import { ProfileStore, type ProfileStoreIndex } from "./ProfileStore";
 import { expectArgument, expectStorable } from "./internal/Arguments";
 import { Settings } from "./internal/Constants";
 import { Schema } from "./internal/Schema";
 import { ServiceState, startLiveCheck, waitForLiveCheck } from "./internal/ServiceState";
+import { transactAsync } from "./internal/Transaction";
+
+/**
+ * A profile of any store, as TransactAsync takes it (a Profile's type arguments differ from store to store; this is
+ * what they all share). Only real profiles are accepted at run time.
+ */
+export type TransactionProfile = Pick<Profile, "Data" | "MetaData" | "IsActive">;
 
 /** The ProfileService singleton's shape. */
 export interface ProfileServiceApi {
@@ -62,6 +70,44 @@ export interface ProfileServiceApi {
 	 * in-memory store). May yield while the Studio check runs.
 	 */
 	IsLive(this: void): boolean;
+	/**
+	 * Changes 2 to 8 profiles at once, all or nothing: a trade. `transform` runs once, without yielding, and changes
+	 * the profiles' `Data` (and `MetaData.MetaTags`) in place; TransactAsync then yields until the change is stored
+	 * for every profile, however this server or the DataStore fails meanwhile (crashes, lost responses, outages):
+	 * the next load of any of the profiles, on any server, sees all of the change or none of it.
+	 *
+	 * Returns true once the change is durable (usually within 0.2 s; longer when a profile was saved less than 6 s
+	 * before, the DataStore write cooldown). Returns false when it cannot commit: DataStore errors past its
+	 * retries, a profile released, taken by another server or shutting down meanwhile, Data that cannot be stored or
+	 * fails the store's Validate, or a store on which this server saw a lock of a server that does not run this
+	 * library (an original ProfileService server cannot see a pending transaction). On false, every profile's Data
+	 * and MetaTags are back to what they were before `transform`, and the reason is in a warning and IssueSignal.
+	 *
+	 * While it yields, the profiles' saves wait (auto-save, Save(), release, hand-off); they resume once the
+	 * transaction is decided, and each profile's next save writes its Data. Changes the game makes to these profiles'
+	 * Data while TransactAsync yields are saved with the transaction when it returns true, and undone with it when
+	 * it returns false: do not change them until it returns. A profile released meanwhile (Release, a hand-off, the
+	 * server closing) ends at once and makes the transaction return false unless its commit was already sent; its
+	 * release then writes the decided Data. Each transaction costs one UpdateAsync per profile, the same as one save
+	 * of each, and the next auto-saves apply it.
+	 * @param profiles 2 to 8 active profiles of this server, of any stores, all `.Mock` or none.
+	 * @param transform Changes the profiles' Data; must not yield. Throwing cancels the transaction: nothing changes,
+	 * and the error propagates.
+	 * @throws When `profiles` is not an array of 2 to 8 profiles, a profile is given twice, is in view mode or
+	 * released, `.Mock` profiles are mixed with live ones, `transform` is not a function, or `transform` throws or
+	 * yields.
+	 * @example
+	 * // The confirm button of a trading window: the sword goes from A to B, 50 coins from B to A.
+	 * const ok = ProfileService.TransactAsync([a, b], () => {
+	 * 	const index = a.Data.Items.indexOf("Sword");
+	 * 	if (index === -1 || b.Data.Coins < 50) error("trade no longer possible");
+	 * 	a.Data.Items.remove(index);
+	 * 	b.Data.Items.push("Sword");
+	 * 	b.Data.Coins -= 50;
+	 * 	a.Data.Coins += 50;
+	 * });
+	 */
+	TransactAsync(this: void, profiles: ReadonlyArray<TransactionProfile>, transform: () => void): boolean;
 }
 
 const isMigration = t.union(
@@ -154,6 +200,9 @@ export const ProfileService: ProfileServiceApi = {
 		start();
 		waitForLiveCheck();
 		return !ServiceState.useOfflineMock;
+	},
+	TransactAsync(profiles, transform) {
+		return transactAsync(profiles, transform, Profile);
 	},
 };
 

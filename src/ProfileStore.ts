@@ -12,6 +12,8 @@ import type { Schema } from "./internal/Schema";
 import { reportSchemaRefusal, settleLoaded } from "./internal/SchemaLoad";
 import { registerIssue, ServiceState } from "./internal/ServiceState";
 import { StoreCore } from "./internal/StoreCore";
+import { registerStore, resolveLoaded } from "./internal/TransactionResolve"; // issue 26: transactions
+import { markSettledOnLoad } from "./internal/TransactionWatch"; // issue 26
 
 /** What a not-released handler function may answer. */
 export type NotReleasedAnswer = "Repeat" | "Cancel" | "ForceLoad" | "Steal";
@@ -96,6 +98,7 @@ export class ProfileStore<
 		autoSavePeriod: number | undefined,
 	) {
 		this.core = new StoreCore(name, scope, template, isDotMock, adapter, schema, autoSavePeriod);
+		registerStore(this.core); // issue 26: a transaction's keys reach their coordinator's store
 		// `.Mock` of a mock store is the store itself: applying "use Mock" twice must never reach live keys.
 		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined, schema, autoSavePeriod);
 	}
@@ -167,12 +170,18 @@ export class ProfileStore<
 		const token = (ServiceState.loadTokens.get(tokenId) ?? 0) + 1;
 		ServiceState.loadTokens.set(tokenId, token);
 		ServiceState.activeLoadJobs += 1;
+		let settledTransaction: string | undefined; // issue 26: a pending transaction resolved by this load
 		const [ok, result] = pcall(() =>
 			settleLoaded(
 				core,
 				core.schema,
 				profileKey,
-				loadRounds(core, core.template, profileKey, notReleasedHandler, token, core.schema),
+				resolveLoaded(
+					core,
+					profileKey,
+					loadRounds(core, core.template, profileKey, notReleasedHandler, token, core.schema),
+					(id) => (settledTransaction = id),
+				),
 			),
 		);
 		ServiceState.activeLoadJobs -= 1;
@@ -186,6 +195,7 @@ export class ProfileStore<
 			result[2],
 			result[4],
 		);
+		if (profile !== undefined && settledTransaction !== undefined) markSettledOnLoad(profile, settledTransaction);
 		// A lock handed over by the previous holder is written by this server as soon as its write cooldown allows:
 		// until then, other servers judge it by the shorter window of a lock nobody has claimed.
 		if (profile !== undefined && result[3]) profile.Save();

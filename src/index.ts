@@ -1,5 +1,5 @@
 export { ProfileService, ProfileService as default } from "./ProfileService";
-export type { ProfileServiceApi } from "./ProfileService";
+export type { ProfileServiceApi, TransactionProfile } from "./ProfileService";
 export { ProfileStore } from "./ProfileStore";
 export type { NotReleasedAnswer, NotReleasedHandler, ProfileStoreIndex } from "./ProfileStore";
 export type {

@@ -51,6 +51,9 @@ interface Plan {
 	steadyMinutes: number;
 	shutdowns: Array<[count: number, errorPercent: number]>;
 	phases: number;
+	/** Trades per trade run, and virtual minutes of 100 players trading (bench/Trades.ts). */
+	trades: number;
+	tradingMinutes: number;
 }
 
 const FULL: Plan = {
@@ -63,8 +66,10 @@ const FULL: Plan = {
 		[300, 10],
 	],
 	phases: 20,
+	trades: 20,
+	tradingMinutes: 10,
 };
-const QUICK: Plan = { saves: [1], steadyMinutes: 4, shutdowns: [[100, 10]], phases: 2 };
+const QUICK: Plan = { saves: [1], steadyMinutes: 4, shutdowns: [[100, 10]], phases: 2, trades: 3, tradingMinutes: 2 };
 
 /**
  * Runs per wasm heap. Every run's Luau state stays in its heap (at most 4 GB), and a full run of four libraries
@@ -259,6 +264,54 @@ export async function runBench(
 		);
 		latencies[label] = samples(result, "times");
 	}
+	// Trades (issue 26): ours through TransactAsync; every library as two plain saves.
+	const supported = (r: BenchRun) => r.supported === true;
+	for (const mode of ["tx", "plain"] as const) {
+		const result = await each((kind) => `trade:${kind}:${mode}:${plan.trades}`);
+		const label = mode === "tx" ? "a trade through TransactAsync" : "a trade as two plain Save()";
+		const short = mode === "tx" ? "TransactAsync" : "two plain Save()";
+		row(
+			`${label}: UpdateAsync until durable`,
+			result,
+			(r) => (supported(r) ? (r.updatesPerTrade as number) : undefined),
+			"",
+			1,
+		);
+		row(
+			`… ${short} virtual s until durable, p50`,
+			result,
+			(r) => (supported(r) ? (r.p50 as number) : undefined),
+			"virtual s",
+			2,
+		);
+		row(
+			`… ${short} virtual s until durable, max`,
+			result,
+			(r) => (supported(r) ? (r.max as number) : undefined),
+			"virtual s",
+			2,
+		);
+	}
+	const trading = await each((kind) => `trading:${kind}:${plan.tradingMinutes}`);
+	const tradingLabel = `100 players trading (one trade each a minute, ${plan.tradingMinutes} min; ours by transactions, the others by two plain Save())`;
+	row(`${tradingLabel}: UpdateAsync per minute`, trading, (r) => r.updatesPerMinute as number, "", 0);
+	row("… UpdateAsync budget left, lowest", trading, (r) => r.lowestBudget as number, "", 0, "higher");
+	row("… requests throttled", trading, (r) => r.throttled as number, "", 0);
+	row("… TransactAsync calls that returned false", trading, (r) => r.failed as number | undefined, "", 0);
+	row(
+		"… TransactAsync virtual s until it returned, p50",
+		trading,
+		(r) => r.p50 as number | undefined,
+		"virtual s",
+		2,
+	);
+	row(
+		"… TransactAsync virtual s until it returned, max",
+		trading,
+		(r) => r.max as number | undefined,
+		"virtual s",
+		2,
+	);
 	return { quick, date: new Date().toISOString().slice(0, 10), rows, latencies, runs };
 }
 

@@ -1,9 +1,12 @@
 /**
  * `npm run sim -- [--seed N] [--seeds K] [--servers N] [--players N] [--hours H] [--faults 0|10|30|all]
  *                 [--impl ours|original|profilestore|lapis|both|all|mixed] [--period S] [--schema-change] [--json]
- *                 [--no-build]`
+ *                 [--transactions] [--no-build]`
  *
  * `--period S`: the AutoSavePeriod of our servers' store (default 30, the original's).
+ * `--transactions`: half the trades between two players of one of our servers go through TransactAsync, a few of
+ * them with a crash of that server during the transaction (sim/Trades.ts); the items they trade are counted by
+ * invariant 3 with no crash exemption.
  *
  * Runs the data-safety simulation (sim/main.ts) once per implementation, fault level and seed, each in a fresh Luau
  * VM state, prints a table per fault level and the first example of every violated invariant with the events
@@ -25,6 +28,8 @@ export interface SimOptions {
 	schemaChange?: boolean;
 	/** `--period`: AutoSavePeriod of our servers' store, seconds (default 30). */
 	period?: number;
+	/** `--transactions`: half the trades on our servers go through TransactAsync (sim/Trades.ts). */
+	transactions?: boolean;
 }
 
 export interface SimResult extends SimOptions {
@@ -96,7 +101,7 @@ async function runHere(options: SimOptions): Promise<void> {
 }
 
 export function describe(o: SimOptions): string {
-	return `--impl ${o.impl} --seed ${o.seed} --faults ${o.faults} --servers ${o.servers} --players ${o.players} --hours ${o.hours}${o.period !== undefined ? ` --period ${o.period}` : ""}${o.schemaChange === true ? " --schema-change" : ""}`;
+	return `--impl ${o.impl} --seed ${o.seed} --faults ${o.faults} --servers ${o.servers} --players ${o.players} --hours ${o.hours}${o.period !== undefined ? ` --period ${o.period}` : ""}${o.schemaChange === true ? " --schema-change" : ""}${o.transactions === true ? " --transactions" : ""}`;
 }
 
 /** Total violations of a result. */
@@ -166,8 +171,19 @@ export function table(results: SimResult[], faults: number): string[] {
 				`${sum(rs, (r) => r.counts.minted)} / ${sum(rs, (r) => r.counts.burned)} / ${sum(rs, (r) => r.counts.traded)}`,
 		],
 		[
-			"shutdown releases the DataStore refused at every attempt (4+ failures in 30 s)",
-			(rs) => `${sum(rs, (r) => r.counts.releasesRefused)}`,
+			"TransactAsync trades: started / false / servers crashed during one",
+			(rs) =>
+				`${sum(rs, (r) => r.counts.transactions ?? 0)} / ${sum(rs, (r) => r.counts.transactionsFalse ?? 0)} / ${sum(rs, (r) => r.counts.transactionCrashes ?? 0)}`,
+		],
+		[
+			"items traded by TransactAsync / crash exemptions refused them / still so at the end",
+			(rs) =>
+				`${sum(rs, (r) => r.counts.tradedByTransaction ?? 0)} / ${sum(rs, (r) => r.counts.exemptionsRefused ?? 0)} / ${sum(rs, (r) => r.counts.transactedChecked ?? 0)}`,
+		],
+		[
+			"shutdown releases the DataStore refused at every attempt (4+ failures in 30 s) / held by an undecided TransactAsync",
+			(rs) =>
+				`${sum(rs, (r) => r.counts.releasesRefused)} / ${sum(rs, (r) => r.counts.releasesHeldByTransaction ?? 0)}`,
 		],
 	];
 	const names = results[0]?.violations ?? {};
@@ -286,6 +302,7 @@ async function main() {
 		hours: numberFlag(flags, "hours", 1),
 		schemaChange,
 		period: flags.period === undefined ? undefined : numberFlag(flags, "period", 30),
+		transactions: flags.transactions === true,
 	};
 	if (flags["no-build"] !== true) {
 		const build = spawnSync("npx", ["rbxtsc", "-p", "tsconfig.test.json", "--rojo", PROJECT, "--type", "game"], {

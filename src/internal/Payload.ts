@@ -42,6 +42,13 @@ export interface StoredProfile {
 	UserIds?: number[];
 	/** Set while a corrupted value has been replaced; cleared by the next load. */
 	WasCorrupted?: boolean;
+	/**
+	 * This library's: a TransactAsync change of this profile that is prepared but not yet applied (see
+	 * TransactionFormat). The original keeps unknown top-level fields as they are, and ignores it.
+	 */
+	Transaction?: import("./TransactionFormat").StoredTransaction;
+	/** This library's: decisions of the transactions this key coordinated (see TransactionFormat). */
+	Transactions?: import("./TransactionFormat").StoredDecisions;
 }
 
 /** Copies a table and every table inside it. @internal */

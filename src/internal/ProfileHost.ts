@@ -83,6 +83,8 @@ export interface ProfileInternals {
 	lock?: LockRecord;
 	/** Set after the DataStore refused MetaTags: later saves check them before sending until they pass. */
 	metaTagsRefused?: boolean;
+	/** What this session knows about the profile's transactions (issue 26); absent if it was never in one. */
+	transaction?: import("./TransactionFormat").ProfileTransactionState;
 	Identify(): string;
 	readonly key: string;
 	readonly host: ProfileHost;

@@ -28,6 +28,8 @@ import {
 import { sameSession, type SessionTag, type StoredProfile } from "./Payload";
 import type { ProfileInternals } from "./ProfileHost";
 import { ServiceState, thisSession } from "./ServiceState";
+import { dropOnOverwrite, settleOnSave } from "./TransactionFormat"; // issue 26: transactions
+import { enterSave, leaveSave } from "./TransactionGate"; // issue 26: transactions
 import type { StoreTransport, UpdateOutcome } from "./Transport";
 import { encodedLength, findUnstorable, metadataProblem, userIdsProblem } from "./Validation";
 
@@ -240,6 +242,7 @@ function writeOverwrite(profile: ProfileInternals, latest: StoredProfile) {
 	};
 	latest.GlobalUpdates = profile.ownUpdates.latest;
 	latest.WasCorrupted = false;
+	dropOnOverwrite(latest); // issue 26: a rollback defines Data; no pending transaction is applied over it
 }
 
 /** What one auto-save or release writes. */
@@ -279,6 +282,7 @@ function writeSession(
 		typeIs(meta.ForceLoadSession, "table") && !sameSession(meta.ForceLoadSession, me[0], me[1]);
 	// Clearing a locked update is only safe together with the Data that processed it.
 	if (write.updates) profile.ownUpdates.applyPending(latest.GlobalUpdates, writeData);
+	settleOnSave(profile, latest, writeData); // issue 26: Data written settles the key's pending transaction
 	if (writeData) {
 		latest.Data = profile.Data;
 		if (!held.has("RobloxMetaData")) latest.RobloxMetaData = profile.RobloxMetaData as object;
@@ -516,6 +520,7 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 	}
 	ServiceState.activeSaveJobs += 1;
 	const progress: SaveProgress = { landed: false };
+	enterSave(profile); // issue 26: waits while a transaction of the profile is undecided
 	let [ok, result] = pcall(writeProfile, transport, profile, mode, progress, false);
 	while (ok && mode === "AutoSave" && lock?.again === true && transport.isLoaded(profile.key, profile)) {
 		lock.again = undefined;
@@ -536,6 +541,7 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 		}
 		if (released && progress.landed) pcall(() => profile.fireHopReady());
 	}
+	leaveSave(profile); // issue 26
 	// Only the release itself ends the releasing state: an auto-save of the same profile finishing meanwhile
 	// must not, or a reload on this server would stop waiting for the release.
 	if (released && ServiceState.releasing.get(releasingId) === profile) ServiceState.releasing.delete(releasingId);

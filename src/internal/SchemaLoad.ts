@@ -65,8 +65,9 @@ export function withdrawLoad(meta: StoredMetaData, me: SessionTag): false | unde
  * Removes this server's lock from a key it loaded but will not use, writing nothing else: Data and MetaTags stay
  * as stored. Retries until it lands or the lock is no longer this load's (another server took it, or a newer load
  * on this server did, which owns it now).
+ * @internal
  */
-function giveBackLock(transport: StoreTransport, key: string, loadCount: number) {
+export function giveBackLock(transport: StoreTransport, key: string, loadCount: number) {
 	const me = thisSession();
 	for (;;) {
 		const result = transport.update(key, {

@@ -20,6 +20,7 @@ import { Schema } from "./Schema";
 import { readMarker } from "./LockProtocol";
 import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
 import { isValueRefusal } from "./Validation";
+import { noteLock, noteResponse } from "./TransactionWatch"; // issue 26: transactions
 
 /** @internal */
 export class StoreCore implements ProfileHost, StoreTransport {
@@ -117,6 +118,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		let seen: StoredProfile | undefined;
 		const transform = (latest: unknown, keyInfo?: ProfileKeyInfo) => {
 			const { payload, missing, corrupted } = normalizePayload(latest);
+			noteLock(this, payload, missing); // issue 26: locks of servers that do not run this library
 			if (corrupted) payload.WasCorrupted = true;
 			if (missing) handlers.missing?.(payload);
 			seen = payload;
@@ -150,10 +152,13 @@ export class StoreCore implements ProfileHost, StoreTransport {
 				keyInfo = info;
 			}
 		});
-		if (ok && cancelled && seen !== undefined)
+		if (ok && cancelled && seen !== undefined) {
+			noteResponse(this, key, seen, sentAt); // issue 26
 			return { payload: seen, keyInfo: undefined, cancelled: true, sentAt };
+		}
 		if (ok && typeIs(value, "table")) {
 			const payload = value as StoredProfile;
+			noteResponse(this, key, payload, sentAt); // issue 26: a settled transaction field seen gone
 			if (payload.WasCorrupted === true && !isGet) {
 				warn(`[ProfileService]: Resolved profile corruption ${this.identify(key)}`);
 				ServiceState.corruptionSignal.Fire(this.name, key);
