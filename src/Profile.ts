@@ -326,11 +326,9 @@ export class Profile<
 			warn(`[ProfileService]: Attempted saving an inactive profile ${this.Identify()}`);
 			return;
 		}
-		// A save already waiting for the key will carry this change too.
-		if (this.host.isWriteQueueIdle(this.key)) {
-			this.host.restartAutoSave(this);
-			this.host.spawnSave(this, false);
-		}
+		// A save already under way is followed by this one (SaveProtocol sends one auto-save at a time).
+		this.host.restartAutoSave(this);
+		this.host.spawnSave(this, false);
 	}
 
 	/** View mode only: removes every global update from this payload before OverwriteAsync. */

@@ -25,7 +25,6 @@ export interface ProfileHost {
 	isMockStore(): boolean;
 	identify(key: string): string;
 	isLoaded(key: string, profile: object): boolean;
-	isWriteQueueIdle(key: string): boolean;
 	/** Starts a save in a new thread. */
 	spawnSave(profile: ProfileInternals, release: boolean): void;
 	/** Saves a view-mode profile over the latest version and removes any lock. Yields. */
@@ -54,6 +53,8 @@ export interface LockRecord {
 	saving?: boolean;
 	/** Another auto-save was asked for while one was under way: it is sent once that one ends. */
 	again?: boolean;
+	/** The auto-save under way will write Data it has not read yet: a change made now is carried by it. */
+	carries?: boolean;
 	/** A confirmation read is under way. */
 	confirming?: boolean;
 	/** Cuts short a failed auto-save's wait before its next attempt (another save asked for meanwhile). */

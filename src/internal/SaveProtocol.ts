@@ -399,8 +399,10 @@ function writeProfile(
 		let editError: unknown;
 		// Whether this attempt's write claims the heartbeat for this session (see Heartbeat.ts's fence).
 		let claims = false;
+		if (profile.lock !== undefined) profile.lock.carries = write.writeData && !overwrite;
 		const result = transport.update(profile.key, {
 			edit: (latest, _, missing) => {
+				if (profile.lock !== undefined) profile.lock.carries = undefined;
 				// An error here would look like a DataStore error and be retried for ever: it is reported instead.
 				const [ok, edited] = pcall(() => {
 					if (overwrite) return writeOverwrite(profile, latest);
@@ -512,7 +514,8 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 	const lock = profile.lock;
 	if (mode === "AutoSave" && lock !== undefined) {
 		if (lock.saving === true) {
-			lock.again = true;
+			// The save under way has not built what it sends yet: it carries this change too.
+			if (lock.carries !== true) lock.again = true;
 			lock.hurry = true;
 			return;
 		}
@@ -530,6 +533,7 @@ export function saveProfile(transport: StoreTransport, profile: ProfileInternals
 	if (mode === "AutoSave" && lock !== undefined) {
 		lock.saving = undefined;
 		lock.again = undefined;
+		lock.carries = undefined;
 	}
 	const overwriteRefused = ok ? result : undefined;
 	const released = release || progress.becameRelease === true;

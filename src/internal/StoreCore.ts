@@ -88,10 +88,6 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		return this.loaded().get(key) === profile;
 	}
 
-	public isWriteQueueIdle(key: string) {
-		return ServiceState.writeQueue.isIdle(joinKey(this.lookup, key));
-	}
-
 	/** Sends one DataStore request for `key` through the write queue and the budget check. */
 	public send<T>(
 		key: string,

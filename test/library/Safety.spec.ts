@@ -53,8 +53,9 @@ export = () => {
 		for (const [value, message] of cases) {
 			data.Thing = value;
 			profile.Save();
-			// The DataStore refuses the value itself (the library no longer walks every save), one write apart.
-			Runtime.wait(10);
+			// The DataStore refuses the value itself (the library no longer walks every save); the lock alone is then
+			// written, a write cooldown later, before the next case.
+			Runtime.wait(13);
 			expect(issues[issues.size() - 1]).to.equal(`Save skipped: ${message}; the last good save is kept`);
 		}
 		data.Thing = undefined;
