@@ -126,6 +126,7 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 	let migrations: unknown;
 	let validate: unknown;
 	let autoSavePeriod: unknown;
+	let mixedFleet: unknown;
 	if (typeIs(profileStoreIndex, "string")) {
 		name = profileStoreIndex;
 	} else if (typeOf(profileStoreIndex) === "table") {
@@ -135,6 +136,7 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 		migrations = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Migrations;
 		validate = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).Validate;
 		autoSavePeriod = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).AutoSavePeriod;
+		mixedFleet = (profileStoreIndex as Exclude<ProfileStoreIndex, string>).MixedFleet;
 	} else {
 		error(
 			`[ProfileService] ${method}: argument "profileStoreIndex" must be a name or { Name, Scope }, got ${typeOf(profileStoreIndex)} (${tostring(profileStoreIndex)})`,
@@ -175,6 +177,7 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 		t.optional(periodCheck),
 		`undefined or a number of seconds from ${Settings.MinAutoSavePeriod} to ${Settings.MaxAutoSavePeriod}`,
 	);
+	expectArgument(method, "MixedFleet", mixedFleet, t.optional(t.boolean), "undefined or a boolean");
 	return ProfileStore.create<DataType, RobloxMetaData, GlobalUpdateType>(
 		name as string,
 		scope as string | undefined,
@@ -182,6 +185,7 @@ function GetProfileStore<DataType extends object, RobloxMetaData, GlobalUpdateTy
 		adapter,
 		new Schema(migrations as MigrationList<object> | undefined, validate as DataValidator<never> | undefined),
 		autoSavePeriod as number | undefined,
+		mixedFleet !== false,
 	);
 }
 

@@ -60,12 +60,25 @@ export type ProfileStoreIndex<
 			 * Seconds between two auto-saves of each loaded profile, from 10 to 1200. Default 30 (the original's).
 			 * The trade-off: a server that crashes loses up to one period of its players' progress (what was not
 			 * saved yet), while each profile costs one UpdateAsync per period, so 300 makes ten times fewer writes
-			 * than 30. Hand-offs and takeovers stay fast with any period: this server keeps one heartbeat in
-			 * MemoryStoreService (about one request a second, whatever the number of profiles) that requesters judge it
-			 * by, and with a period above 30 it also reads each lock (a GetAsync) every 30 s, so that a ForceLoad
-			 * from a server that sends no message (the original ProfileService) is answered as soon as with 30.
+			 * than 30. Hand-offs, takeovers and global updates stay fast with any period: this server keeps one
+			 * heartbeat in MemoryStoreService (about one request a second, whatever the number of profiles) that
+			 * requesters judge it by and that carries its inbox of requests and gift notices. With MixedFleet (the
+			 * default) a lock that no save confirmed for 32 s is also read (a GetAsync), so that a ForceLoad from a
+			 * server that sends no message (the original ProfileService) is answered in the original's time.
 			 */
 			AutoSavePeriod?: number;
+			/**
+			 * Whether servers that do not run this library (the original ProfileService, or this library before 0.2)
+			 * may load this store's profiles. Default true: each lock that no save confirmed for 32 s is read, about
+			 * 112 GetAsync per profile-hour at a long period. Set it to false only when every server that loads
+			 * these profiles runs this library: requests then reach a holder through its heartbeat's inbox instead,
+			 * and a long-period profile costs one UpdateAsync per period and nothing else. A store that meets a lock
+			 * of a server that is not this library's goes back to the default on this server, whatever this says.
+			 * @example
+			 * // Every server of the game runs this library: a profile costs 12 UpdateAsync an hour, and nothing else.
+			 * ProfileService.GetProfileStore({ Name: "PlayerData", AutoSavePeriod: 300, MixedFleet: false }, template);
+			 */
+			MixedFleet?: boolean;
 	  };
 
 // The public facade: argument checks and delegation. The protocols live in internal/: Loader and LockProtocol
@@ -96,11 +109,14 @@ export class ProfileStore<
 		adapter: DataStoreAdapter | undefined,
 		schema: Schema | undefined,
 		autoSavePeriod: number | undefined,
+		mixedFleet: boolean,
 	) {
-		this.core = new StoreCore(name, scope, template, isDotMock, adapter, schema, autoSavePeriod);
+		this.core = new StoreCore(name, scope, template, isDotMock, adapter, schema, autoSavePeriod, mixedFleet);
 		registerStore(this.core); // issue 26: a transaction's keys reach their coordinator's store
 		// `.Mock` of a mock store is the store itself: applying "use Mock" twice must never reach live keys.
-		this.Mock = isDotMock ? this : new ProfileStore(name, scope, template, true, undefined, schema, autoSavePeriod);
+		this.Mock = isDotMock
+			? this
+			: new ProfileStore(name, scope, template, true, undefined, schema, autoSavePeriod, mixedFleet);
 	}
 
 	/** @internal */
@@ -111,8 +127,9 @@ export class ProfileStore<
 		adapter: DataStoreAdapter | undefined,
 		schema?: Schema,
 		autoSavePeriod?: number,
+		mixedFleet = true,
 	): ProfileStore<D, R, U> {
-		return new ProfileStore<D, R, U>(name, scope, template, false, adapter, schema, autoSavePeriod);
+		return new ProfileStore<D, R, U>(name, scope, template, false, adapter, schema, autoSavePeriod, mixedFleet);
 	}
 
 	/**

@@ -89,6 +89,12 @@ export const Settings = {
 	 */
 	HeartbeatInterval: 1,
 	HeartbeatRetries: 2,
+	/** Items a server's heartbeat inbox holds at most (an entry holds 32 KB; an item is about 150 bytes). */
+	InboxLimit: 150,
+	/** Attempts to put a gift notice into the holder's inbox (a notice lost costs one auto-save period at most). */
+	NoticeTries: 10,
+	/** Seconds between two attempts to put an item into another server's inbox. */
+	InboxRetry: 0.5,
 	/** Seconds a heartbeat entry outlives its last refresh. */
 	HeartbeatTtl: 120,
 	/**

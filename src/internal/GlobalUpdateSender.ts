@@ -6,7 +6,10 @@
 import { HttpService } from "@rbxts/services";
 import { GlobalUpdates, type GlobalUpdateData } from "../GlobalUpdates";
 import { Settings } from "./Constants";
+import { newItemId, sendToInbox, type InboxItem } from "./Inbox";
+import { readMarker } from "./LockProtocol";
 import { callWithoutYield } from "./NoYield";
+import type { StoredProfile } from "./Payload";
 import { registerIssue, ServiceState } from "./ServiceState";
 import type { StoreTransport } from "./Transport";
 import { isUncertainWrite, newUncertainWrite, stampUncertainWrite, type UncertainWrite } from "./UncertainWrite";
@@ -73,10 +76,15 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 			task.wait();
 			continue;
 		}
-		if (!result.cancelled || verdict === "landed")
+		if (!result.cancelled || verdict === "landed") {
+			tellHolder(transport, key, result.payload);
 			return GlobalUpdates.create<U>(result.payload.GlobalUpdates, "view");
+		}
 		const [found, listingError] = findUncertainWrite(transport, key, uncertain!);
-		if (found === true) return GlobalUpdates.create<U>(result.payload.GlobalUpdates, "view");
+		if (found === true) {
+			tellHolder(transport, key, result.payload);
+			return GlobalUpdates.create<U>(result.payload.GlobalUpdates, "view");
+		}
 		if (found === false) {
 			uncertain = undefined;
 			continue;
@@ -93,6 +101,27 @@ export function sendGlobalUpdate<U extends object = GlobalUpdateData>(
 		task.wait();
 	}
 	return undefined;
+}
+
+/**
+ * Tells the server holding the profile that a global update is waiting for it, so that it saves (and delivers it)
+ * now instead of at its next auto-save, whatever its period: through its heartbeat's inbox when its lock claims a
+ * heartbeat, or at once when this server holds it. A notice that cannot be delivered (the holder's heartbeat not
+ * claimed, MemoryStore failing) costs at most one auto-save period, never the update, which is in the key.
+ */
+function tellHolder(transport: StoreTransport, key: string, stored: StoredProfile) {
+	const meta = stored.MetaData;
+	const active = meta?.ActiveSession;
+	if (meta === undefined || !typeIs(active, "table") || transport.getAdapter().IsMock) return;
+	if (active[0] === ServiceState.placeId && active[1] === ServiceState.jobId) {
+		const profile = transport.loaded().get(key);
+		if (profile !== undefined) profile.host.spawnSave(profile, false);
+		return;
+	}
+	if (readMarker(meta).heartbeat === 0) return;
+	const item: InboxItem = { t: "gift", id: newItemId(), s: transport.lookup, k: key, j: ServiceState.jobId };
+	let tries = 0;
+	task.spawn(() => sendToInbox(active[1], item, () => !ServiceState.locked && ++tries <= Settings.NoticeTries));
 }
 
 /**

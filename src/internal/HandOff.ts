@@ -19,7 +19,7 @@ import { ServiceState, type HandOffWait } from "./ServiceState";
  * tools and logs).
  * @internal
  */
-interface HandOffMessage {
+export interface HandOffMessage {
 	/**
 	 * "release": please release (and hand the lock to my ForceLoadSession); "wait": still waiting for it; "cancel": no
 	 * longer waiting; "ack": releasing now; "released": the release reached the DataStore (or I do not hold it);
@@ -63,7 +63,14 @@ export function listenerVerified(): boolean {
 	);
 }
 
-function onRelease(message: HandOffMessage) {
+/**
+ * Answers a request to release (from a message, or from this server's heartbeat inbox): the holder acknowledges,
+ * notes the requester's grant for the hand-over, and releases at once. An inbox item says when it was read, not
+ * that its sender still waits (`fromInbox`): only the requester's own messages make a grant fresh enough to hand
+ * the lock over (LockProtocol.handOverTo).
+ * @internal
+ */
+export function answerReleaseRequest(message: HandOffMessage, fromInbox = false) {
 	const reply = (t: HandOffMessage["t"]) =>
 		publish(message.j, { t, s: message.s, k: message.k, j: ServiceState.jobId });
 	const id = sessionKey(false, message.s, message.k);
@@ -78,10 +85,12 @@ function onRelease(message: HandOffMessage) {
 	if (message.n !== profile.MetaData.SessionLoadCount) return;
 	const counter = message.h;
 	const period = message.p;
+	const earlier = ServiceState.handOffGrants.get(id);
+	const heard = earlier !== undefined && earlier.job === message.j ? earlier.heardAt : -math.huge;
 	ServiceState.handOffGrants.set(id, {
 		job: message.j,
 		loadCount: message.n,
-		heardAt: os.clock(),
+		heardAt: fromInbox ? heard : os.clock(),
 		heartbeat: typeIs(counter, "number") && counter > 0 && counter % 1 === 0 ? counter : 0,
 		period: typeIs(period, "number") && period > 0 ? period : Settings.AutoSaveSeconds,
 	});
@@ -100,7 +109,7 @@ function onMessage(raw: unknown) {
 		if (message.t === "ack") state.acked = true;
 		else state.released = true;
 	} else if (message.t === "release") {
-		onRelease(message);
+		answerReleaseRequest(message);
 	} else if (message.t === "wait" || message.t === "cancel") {
 		const id = sessionKey(false, message.s, message.k);
 		const grant = ServiceState.handOffGrants.get(id);

@@ -16,6 +16,7 @@
 import { MemoryStoreService } from "@rbxts/services";
 import { Settings } from "./Constants";
 import { listenerVerified } from "./HandOff";
+import { entryOf, receiveInbox, unanswered, type InboxItem } from "./Inbox";
 import { heartbeatFenceDue, type Advert, type HeartbeatReading } from "./LockProtocol";
 import { ServiceState } from "./ServiceState";
 
@@ -34,16 +35,25 @@ export function heartbeatClaim(): number {
 }
 
 /**
- * What this server's locks of a store with `period` advertise now: its listener when verified, and its heartbeat
- * while it is written. Mock stores advertise nothing (no other server shares them).
+ * What this server's locks of a store with `period` advertise now: its listener when verified, its heartbeat
+ * while it is written, and, for a store whose holders rely on their inbox (`inbox`, StoreCore.inboxOnly), that
+ * they do. Mock stores advertise nothing (no other server shares them).
  * @internal
  */
-export function currentAdvert(period: number, mock: boolean): Advert {
+export function currentAdvert(period: number, mock: boolean, inbox = false): Advert {
 	if (mock) return { listening: false, period, heartbeat: 0 };
-	return { listening: listenerVerified(), period, heartbeat: heartbeatClaim() };
+	const heartbeat = heartbeatClaim();
+	return { listening: listenerVerified(), period, heartbeat, inbox: inbox && heartbeat > 0 };
 }
 
-/** Writes the next counter (with HeartbeatRetries quick retries) unless a write is under way. @internal */
+/**
+ * Writes the next counter (with HeartbeatRetries quick retries) unless a write is under way. The write is an
+ * UpdateAsync of this server's entry, which reads its inbox in the same request: the items are answered, and
+ * removed by the next heartbeat. A heartbeat that came back successful also confirms every lock of this server
+ * that relies on the inbox (LockRecord.inboxSure): a request written into the inbox before it was sent would have
+ * been read.
+ * @internal
+ */
 export function beat() {
 	const state = ServiceState.heartbeat;
 	if (state.writing) return;
@@ -54,12 +64,27 @@ export function beat() {
 			const started = os.clock();
 			state.counter += 1;
 			const counter = state.counter;
-			const [ok] = pcall(() => heartbeatMap().SetAsync(ServiceState.jobId, counter, Settings.HeartbeatTtl));
+			let read: InboxItem[] | undefined;
+			const [ok] = pcall(() =>
+				heartbeatMap().UpdateAsync(
+					ServiceState.jobId,
+					(old: unknown) => {
+						read = entryOf(old).q;
+						return { c: counter, q: unanswered(read) };
+					},
+					Settings.HeartbeatTtl,
+				),
+			);
+			receiveInbox(read, ok ? started : undefined);
 			// The start of the call, not its end: the value may have landed any time in between, and a requester
 			// may have read it from then on. Counted only once the call came back, so a write that lands late never
 			// extends the time this server believes it has.
 			if (ok) {
 				state.lastWrite = math.max(state.lastWrite ?? started, started);
+				for (const profile of ServiceState.autoSave) {
+					const lock = profile.lock;
+					if (lock?.inboxSure === true) lock.confirmedAt = math.max(lock.confirmedAt, started);
+				}
 				break;
 			}
 		}
@@ -71,5 +96,6 @@ export function beat() {
 export function readHeartbeat(jobId: string): HeartbeatReading {
 	const [ok, value] = pcall(() => heartbeatMap().GetAsync(jobId));
 	if (!ok) return { ok: false };
-	return { ok: true, value: typeIs(value, "number") ? value : undefined };
+	const counter = entryOf(value).c;
+	return { ok: true, value: typeIs(counter, "number") ? counter : undefined };
 }

@@ -10,6 +10,7 @@ import {
 	answerStep,
 	applyWrite,
 	claimedHeartbeatStale,
+	isForceLoad,
 	decideWrite,
 	earlyStealDue,
 	initialLockState,
@@ -18,14 +19,16 @@ import {
 	readMarker,
 	roundSpacing,
 	shouldAskHolder,
+	stepCounts,
 	watchHolder,
 	type HeartbeatWatch,
 	type HolderWatch,
 	type LockState,
 	type LockStep,
 } from "./LockProtocol";
+import { newItemId, sendToInbox, type InboxItem } from "./Inbox";
 import { ensureLockUpkeep } from "./LockUpkeep";
-import { fillNewProfile, sameSession, type SessionTag } from "./Payload";
+import { fillNewProfile, sameSession, type SessionTag, type StoredMetaData } from "./Payload";
 import type { Schema } from "./Schema";
 import { reportSchemaRefusal, withdrawLoad } from "./SchemaLoad";
 import { ServiceState, thisSession } from "./ServiceState";
@@ -107,6 +110,34 @@ function rounds(
 			reading = false;
 		});
 	};
+	// This load's ForceLoad request in the holder's inbox: sent by a thread of its own, once per holder session,
+	// retried until it is in (or the load ends); `delivered` names the holder's session once it is.
+	let delivered: string | undefined;
+	let delivering: string | undefined;
+	const deliverRequest = (holder: HolderWatch | undefined, meta: StoredMetaData) => {
+		if (holder === undefined || holder.heartbeat === 0 || delivering === `${holder.job}#${holder.loadCount}`)
+			return;
+		if (!sameSession(meta.ForceLoadSession, me[0], me[1])) return;
+		const session = `${holder.job}#${holder.loadCount}`;
+		delivering = session;
+		const own = currentAdvert(transport.autoSavePeriod, false);
+		const item: InboxItem = {
+			t: "release",
+			id: newItemId(),
+			s: transport.lookup,
+			k: key,
+			j: ServiceState.jobId,
+			n: holder.loadCount,
+			h: own.heartbeat,
+			p: own.period,
+		};
+		task.spawn(() => {
+			const wanted = () => delivering === session && !finished() && !load.done;
+			if (sendToInbox(holder.job, item, wanted) !== undefined && delivering === session) {
+				delivered = session;
+			}
+		});
+	};
 	const staleNow = () => beats !== undefined && beats.watch === watch && claimedHeartbeatStale(watch, beats.readings);
 	// The release of this key from this server may still be retrying (a failed write, a lost response): the load
 	// waits for it, or it would read the older auto-saved data and make that release give up.
@@ -142,7 +173,7 @@ function rounds(
 					write,
 					me,
 					context.now,
-					currentAdvert(transport.autoSavePeriod, adapter.IsMock),
+					currentAdvert(transport.autoSavePeriod, adapter.IsMock, transport.inboxOnly()),
 				);
 			},
 		});
@@ -157,7 +188,12 @@ function rounds(
 		}
 		followHeartbeat(watch);
 		const meta = result.payload.MetaData!;
+		if (isForceLoad(round)) deliverRequest(watch, meta);
 		let step: LockStep = nextStep(round, meta, me);
+		// Against a holder that relies on its inbox, a round counts as a step only once the request is in it.
+		const inInbox = watch !== undefined && delivered === `${watch.job}#${watch.loadCount}`;
+		if (step.kind === "retry" && round.mode === "wait" && !stepCounts(watch, inInbox))
+			step = { kind: "retry", state: round, delay: 0 };
 		if (step.kind === "adopt") {
 			if (result.keyInfo !== undefined) return [result.payload, result.keyInfo, false, result.sentAt];
 			step = { kind: "retry", state: round, delay: 0 };

@@ -104,6 +104,11 @@ export interface Advert {
 	 * is not: a lock written with a counter claims the heartbeat.
 	 */
 	readonly heartbeat: number;
+	/**
+	 * The holder reads no lock between its saves and relies on its heartbeat's inbox instead (a store with
+	 * MixedFleet false): only with a heartbeat claim, whose entry the inbox is.
+	 */
+	readonly inbox?: boolean;
 }
 
 const SILENT: Advert = { listening: false, period: Settings.AutoSaveSeconds, heartbeat: 0 };
@@ -122,16 +127,20 @@ export function applyWrite(meta: StoredMetaData, write: LockWrite, me: SessionTa
 }
 
 /**
- * The marker a holder of this library writes into its own lock, `[jobId, "on" | "off", period, heartbeat?]`:
- * whether its hand-off listener is verified, its auto-save period (for tools and logs: no rule reads it), and the
- * heartbeat counter while its heartbeat is written, which claims it. The counter changes with every heartbeat, so
- * a lock rewritten with a claim never looks like an earlier state of itself (see watchHolder). The original
- * ignores the field and keeps it as it is.
+ * The marker a holder of this library writes into its own lock, `[jobId, "on" | "off", period, heartbeat?,
+ * "i"?]`: whether its hand-off listener is verified, its auto-save period (for tools and logs: no rule reads it),
+ * the heartbeat counter while its heartbeat is written, which claims it, and "i" when it relies on that heartbeat's
+ * inbox (a requester then counts its ForceLoad steps only once its request is in the inbox). The counter changes
+ * with every heartbeat, so a lock rewritten with a claim never looks like an earlier state of itself (see
+ * watchHolder). The original ignores the field and keeps it as it is.
  * @internal
  */
 export function lockMarker(me: SessionTag, advert: Advert): NonNullable<StoredMetaData["HandOff"]> {
 	const state = advert.listening ? "on" : "off";
-	return advert.heartbeat > 0 ? [me[1], state, advert.period, advert.heartbeat] : [me[1], state, advert.period];
+	if (advert.heartbeat <= 0) return [me[1], state, advert.period];
+	return advert.inbox === true
+		? [me[1], state, advert.period, advert.heartbeat, "i"]
+		: [me[1], state, advert.period, advert.heartbeat];
 }
 
 /**
@@ -151,9 +160,11 @@ export interface MarkerReading {
 	readonly own: boolean;
 	/** The heartbeat counter the lock claims, or 0 when it claims none. */
 	readonly heartbeat: number;
+	/** The holder relies on its heartbeat's inbox (only with a claim). */
+	readonly inbox: boolean;
 }
 
-const NO_MARKER: MarkerReading = { own: false, heartbeat: 0 };
+const NO_MARKER: MarkerReading = { own: false, heartbeat: 0, inbox: false };
 
 /**
  * Reads the holder's marker. A marker that names another job than the holder's is an earlier holder's, left
@@ -164,10 +175,10 @@ export function readMarker(meta: Pick<StoredMetaData, "ActiveSession" | "HandOff
 	const active = meta.ActiveSession;
 	const marker = meta.HandOff as unknown;
 	if (!typeIs(active, "table") || !typeIs(marker, "table")) return NO_MARKER;
-	const [job, , , counter] = marker as unknown[];
+	const [job, , , counter, inbox] = marker as unknown[];
 	if (job !== active[1]) return NO_MARKER;
 	const claims = typeIs(counter, "number") && counter > 0 && counter === math.floor(counter);
-	return { own: true, heartbeat: claims ? counter : 0 };
+	return { own: true, heartbeat: claims ? counter : 0, inbox: claims && inbox === "i" };
 }
 
 /** What to do after a round, given the MetaData the write left in the key. @internal */
@@ -218,6 +229,8 @@ export interface HolderWatch {
 	readonly heartbeat: number;
 	/** Whether the marker is the holder's own. */
 	readonly own: boolean;
+	/** Whether the holder relies on its inbox (readMarker). */
+	readonly inbox: boolean;
 	readonly since: number;
 }
 
@@ -232,7 +245,8 @@ function sameHolderState(watch: HolderWatch, meta: WatchedMeta): boolean {
 		meta.SessionLoadCount === watch.loadCount &&
 		meta.LastUpdate === watch.lastUpdate &&
 		marker.heartbeat === watch.heartbeat &&
-		marker.own === watch.own
+		marker.own === watch.own &&
+		marker.inbox === watch.inbox
 	);
 }
 
@@ -252,8 +266,20 @@ export function watchHolder(watch: HolderWatch | undefined, meta: WatchedMeta, n
 		lastUpdate: meta.LastUpdate,
 		heartbeat: marker.heartbeat,
 		own: marker.own,
+		inbox: marker.inbox,
 		since: now,
 	};
+}
+
+/**
+ * Whether a ForceLoad round that finds the holder still there counts as one of the 8 steps. Against a holder that
+ * relies on its inbox (it reads no lock between its saves), only once this load's request is in that inbox
+ * (`delivered`): the holder sees it there within a second, or ends its session before anyone can take the lock
+ * (its inbox reads are its lock's confirmation, see lockUpkeep). Against every other holder, always.
+ * @internal
+ */
+export function stepCounts(watch: HolderWatch | undefined, delivered: boolean): boolean {
+	return watch === undefined || !watch.inbox || delivered;
 }
 
 /**

@@ -8,6 +8,7 @@
  *   is how a ForceLoad written by a server that sends no message (the original) is seen, and answered, in time;
  * - its lease: a session whose lock was not confirmed for LockLease seconds, or not written for LockWriteLapse,
  *   ends, before the ForceLoad steps or the 30-minute rule could let another server take it.
+ * - a global update the game locked is saved soon, not a long period later.
  * A session that ends here ends as a release does: its listeners run at once, and its release keeps trying to
  * reach the DataStore with the Data it had, until it lands or another server has taken the lock.
  *
@@ -68,6 +69,18 @@ function check() {
 				lock.fencedAt = now;
 				profile.host.spawnSave(profile, false);
 			}
+		}
+		// A global update the game locked waits for a save to be delivered as locked: with a long period, that save
+		// is sent now (one write cooldown apart) instead of a period later.
+		const locks = profile.ownUpdates.pendingLock;
+		if (
+			locks !== undefined &&
+			locks.size() > 0 &&
+			profile.host.autoSavePeriod > Settings.AutoSaveSeconds &&
+			(lock.lockedSaveAt === undefined || now - lock.lockedSaveAt >= Settings.WriteCooldown)
+		) {
+			lock.lockedSaveAt = now;
+			profile.host.spawnSave(profile, false);
 		}
 		if (upkeep === "confirm") {
 			lock.confirming = true;

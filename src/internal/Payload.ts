@@ -14,12 +14,12 @@ export interface StoredMetaData {
 	MetaTags: Record<string, unknown>;
 	LastUpdate?: number;
 	/**
-	 * This library's lock marker, [holder job id, "on" | "off" | "handed", period, heartbeat?] (see
+	 * This library's lock marker, [holder job id, "on" | "off" | "handed", period, heartbeat?, "i"?] (see
 	 * LockProtocol.lockMarker and readMarker): `heartbeat` is the holder's heartbeat counter while its heartbeat
-	 * (Settings.HeartbeatMap) is being written, which claims it. The original keeps unknown MetaData fields as they
-	 * are, and ignores this one.
+	 * (Settings.HeartbeatMap) is being written, which claims it; "i" says the holder relies on that heartbeat's
+	 * inbox. The original keeps unknown MetaData fields as they are, and ignores this one.
 	 */
-	HandOff?: [jobId: string, state: "on" | "off" | "handed", period: number, heartbeat?: number];
+	HandOff?: [jobId: string, state: "on" | "off" | "handed", period: number, heartbeat?: number, inbox?: "i"];
 }
 
 /** One global update: [id, version, locked, data]. @internal */

@@ -47,6 +47,13 @@ export interface LockRecord {
 	 * once a write without the claim has landed (the fence relies on it).
 	 */
 	claim: boolean;
+	/**
+	 * Whether the stored lock surely says it relies on this server's inbox ("i" with a heartbeat claim): the last
+	 * write that landed said so, and no write that did not has been sent since. Only then do heartbeats confirm it.
+	 */
+	inboxSure?: boolean;
+	/** When the upkeep last saved this profile for a global update the game locked. */
+	lockedSaveAt?: number;
 	/** When the fence last saved this profile. */
 	fencedAt?: number;
 	/** An auto-save of this session is under way (SaveProtocol sends one at a time). */
@@ -79,7 +86,7 @@ export interface ProfileInternals {
 	/** The public field, which game code can replace; saves use ownUpdates and report a replacement. */
 	GlobalUpdates: unknown;
 	/** The GlobalUpdates object the profile was made with. */
-	readonly ownUpdates: Pick<GlobalUpdates, "latest" | "applyPending" | "deliver">;
+	readonly ownUpdates: Pick<GlobalUpdates, "latest" | "applyPending" | "deliver" | "pendingLock">;
 	/** The lock upkeep's record of the session (LockUpkeep.ts); undefined in view mode. */
 	lock?: LockRecord;
 	/** Set after the DataStore refused MetaTags: later saves check them before sending until they pass. */

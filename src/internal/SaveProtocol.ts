@@ -397,8 +397,10 @@ function writeProfile(
 	for (;;) {
 		let refusal: string | undefined;
 		let editError: unknown;
-		// Whether this attempt's write claims the heartbeat for this session (see Heartbeat.ts's fence).
+		// Whether this attempt's write claims the heartbeat for this session (see Heartbeat.ts's fence), and says that
+		// it relies on the heartbeat's inbox (LockRecord.inboxSure).
 		let claims = false;
+		let inbox = false;
 		if (profile.lock !== undefined) profile.lock.carries = write.writeData && !overwrite;
 		const result = transport.update(profile.key, {
 			edit: (latest, _, missing) => {
@@ -407,12 +409,19 @@ function writeProfile(
 				const [ok, edited] = pcall(() => {
 					if (overwrite) return writeOverwrite(profile, latest);
 					const grant = ServiceState.handOffGrants.get(releasingId);
-					const advert = currentAdvert(transport.autoSavePeriod, transport.getAdapter().IsMock);
+					const advert = currentAdvert(
+						transport.autoSavePeriod,
+						transport.getAdapter().IsMock,
+						transport.inboxOnly(),
+					);
 					const written = writeSession(profile, latest, missing, write, grant, advert);
-					claims =
-						written !== false && latest.MetaData !== undefined && readMarker(latest.MetaData).heartbeat > 0;
+					const marker =
+						written !== false && latest.MetaData !== undefined ? readMarker(latest.MetaData) : undefined;
+					claims = marker !== undefined && marker.heartbeat > 0;
+					inbox = marker !== undefined && marker.inbox;
 					// Set before the write is sent: a write whose response is lost may still have landed.
 					if (claims && profile.lock !== undefined) profile.lock.claim = true;
+					if (written !== false && !inbox && profile.lock !== undefined) profile.lock.inboxSure = undefined;
 					// An auto-save giving the lock to a pending ForceLoad ends the session here, when the Data it
 					// writes is fixed: the game must not change what is no longer saved, even if the response is
 					// lost (the requester may already have loaded it). It then goes on as a release until it lands.
@@ -436,7 +445,10 @@ function writeProfile(
 		if (editError !== undefined) error(editError, 0);
 		if (result !== undefined && result !== false) {
 			progress.landed = true;
-			if (!result.cancelled && !claims && profile.lock !== undefined) profile.lock.claim = false;
+			if (!result.cancelled && profile.lock !== undefined) {
+				if (!claims) profile.lock.claim = false;
+				if (inbox) profile.lock.inboxSure = true;
+			}
 			if (!overwrite) afterSave(transport, profile, result, write.lastLoadCount, write.me);
 			return undefined;
 		}

@@ -20,7 +20,7 @@ import { Schema } from "./Schema";
 import { readMarker } from "./LockProtocol";
 import { registerIssue, ServiceState, waitForLiveCheck } from "./ServiceState";
 import { isValueRefusal } from "./Validation";
-import { noteLock, noteResponse } from "./TransactionWatch"; // issue 26: transactions
+import { noteLock, noteResponse, sawOriginalLock } from "./TransactionWatch"; // issue 26: transactions
 
 /** @internal */
 export class StoreCore implements ProfileHost, StoreTransport {
@@ -42,6 +42,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		public readonly schema: Schema = new Schema(undefined, undefined),
 		/** Seconds between two auto-saves of a profile (GetProfileStore's AutoSavePeriod). */
 		public readonly autoSavePeriod: number = Settings.AutoSaveSeconds,
+		/** GetProfileStore's MixedFleet: servers that are not this library's may load these profiles. */
+		private readonly mixedFleet = true,
 	) {
 		this.lookup = joinKey(name, scope ?? "");
 		this.adapter = isDotMock ? MockDataStoreAdapter.forLookup("user", this.lookup) : adapter;
@@ -60,6 +62,14 @@ export class StoreCore implements ProfileHost, StoreTransport {
 
 	public isMockStore(): boolean {
 		return this.getAdapter().IsMock;
+	}
+
+	/**
+	 * Whether this store's long-period holders rely on their heartbeat's inbox instead of reading their locks:
+	 * MixedFleet false, and no lock of a server that is not this library's met in this store (TransactionWatch).
+	 */
+	public inboxOnly(): boolean {
+		return !this.mixedFleet && !this.isDotMock && !sawOriginalLock(this);
 	}
 
 	public identify(key: string) {
@@ -191,7 +201,8 @@ export class StoreCore implements ProfileHost, StoreTransport {
 	): Profile<D, R, U> {
 		// A lock this load wrote (or was handed) may claim this server's heartbeat: the fence must know, until a save
 		// withdraws it.
-		const claim = !viewMode && readMarker(payload.MetaData!).heartbeat > 0;
+		const marker = readMarker(payload.MetaData!);
+		const claim = !viewMode && marker.heartbeat > 0;
 		// The marker belongs to the stored lock, not to the profile the game sees.
 		payload.MetaData!.HandOff = undefined;
 		const meta = payload.MetaData! as unknown as ProfileInternals["MetaData"];
@@ -209,7 +220,7 @@ export class StoreCore implements ProfileHost, StoreTransport {
 			keyInfo,
 			viewMode,
 		);
-		if (!viewMode) profile.lock = { confirmedAt, writtenAt: confirmedAt, claim };
+		if (!viewMode) profile.lock = { confirmedAt, writtenAt: confirmedAt, claim, inboxSure: claim && marker.inbox };
 		return profile;
 	}
 
@@ -274,6 +285,9 @@ export class StoreCore implements ProfileHost, StoreTransport {
 		// have, instead of after up to a whole period.
 		if (requested && held) profile.requestRelease();
 		else if (!held) saveProfile(this, profile, "AutoSave");
+		// A global update sent since the last save (its notice lost, or the holder's heartbeat not claimed): saved
+		// now, so that it is delivered now, not a period later.
+		else if (result.payload.GlobalUpdates[0] > profile.ownUpdates.latest[0]) this.spawnSave(profile, false);
 	}
 
 	public overwriteAsync(profile: ProfileInternals) {

@@ -57,6 +57,8 @@ export interface StoreTransport {
 	readonly lookup: string;
 	/** The store's AutoSavePeriod, seconds (advertised in the locks this server writes). */
 	readonly autoSavePeriod: number;
+	/** Whether this store's long-period holders rely on their heartbeat's inbox (StoreCore.inboxOnly). */
+	inboxOnly(): boolean;
 	/** The store's Migrations and Validate; saves run its Validate check. */
 	readonly schema?: Pick<Schema, "check">;
 	getAdapter(): DataStoreAdapter;
