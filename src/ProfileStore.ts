@@ -70,7 +70,7 @@ export type ProfileStoreIndex<
 			/**
 			 * Whether servers that do not run this library (the original ProfileService, or this library before 0.2)
 			 * may load this store's profiles. Default true: each lock that no save confirmed for 32 s is read, about
-			 * 112 GetAsync per profile-hour at a long period. Set it to false only when every server that loads
+			 * 120 GetAsync per profile-hour at a long period. Set it to false only when every server that loads
 			 * these profiles runs this library: requests then reach a holder through its heartbeat's inbox instead,
 			 * and a long-period profile costs one UpdateAsync per period and nothing else. A store that meets a lock
 			 * of a server that is not this library's goes back to the default on this server, whatever this says.
